@@ -1,0 +1,1 @@
+"""Early-warning rules (rules.md): tables in, leads out."""

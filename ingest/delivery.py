@@ -1,0 +1,327 @@
+"""Ingest one source's delivery for one period: files -> loaded, quarantined, accounted.
+
+The result is split by sensitivity from the start: `tables` hold pseudonyms
+only (person_key, name_key); `vault` holds identity numbers, names and the raw
+values of quarantined rows, for the restricted schema alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from doudi_core.period import as_of as period_as_of
+from doudi_core.pseudonym import PseudonymKey, add_keys
+from ingest.files import SUPPORTED_SUFFIXES, FileRejected, RawFile, read_file
+from ingest.identity import ID_REASONS
+from ingest.normalise import NORMALISERS
+from ingest.sources import SOURCES, SourceSchema
+from ingest.values import normalise_name
+
+DUPLICATE_ROW = "DUPLICATE_ROW"
+DUPLICATE_PERSON = "DUPLICATE_PERSON"
+DUPLICATE_CERTIFICATE = "DUPLICATE_CERTIFICATE"
+DUPLICATE_SETTLEMENT_ID = "DUPLICATE_SETTLEMENT_ID"
+
+
+@dataclass
+class Delivery:
+    """What one source's folder for one period produced."""
+
+    source: str
+    period: str
+    files: list[RawFile]
+    tables: dict[str, pl.DataFrame]  # pseudonymous, table name -> rows
+    vault: dict[str, pl.DataFrame]  # restricted: identities, names, raw quarantine
+    accounting: pl.DataFrame  # one row per file
+    warnings: list[str] = field(default_factory=list)
+
+
+def list_files(folder: Path, inbox: Path) -> tuple[list[Path], list[str]]:
+    """The delivery's data files in name order; temporary and hidden files are skipped."""
+    files, warnings = [], []
+    inbox_root = inbox.resolve()
+    for path in sorted(folder.iterdir(), key=lambda p: p.name):
+        if path.name.startswith((".", "~$")):
+            warnings.append(f"{path}: skipped (hidden or temporary file)")
+            continue
+        if path.is_dir():
+            warnings.append(f"{path}: skipped (a folder inside a source folder)")
+            continue
+        if not path.resolve().is_relative_to(inbox_root):
+            raise FileRejected(path, "a link that points outside the inbox")
+        if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+            raise FileRejected(
+                path, f"unsupported file type {path.suffix or '(none)'}: send .csv or .xlsx"
+            )
+        files.append(path)
+    return files, warnings
+
+
+def ingest_source(
+    source: str, period: str, folder: Path, inbox: Path, key: PseudonymKey
+) -> Delivery:
+    schema = SOURCES[source]
+    paths, warnings = list_files(folder, inbox)
+    raws = [read_file(path, schema) for path in paths]
+    for raw in raws:
+        if raw.extra_columns:
+            warnings.append(
+                f"{raw.path.name}: extra columns kept out of the warehouse: {'、'.join(raw.extra_columns)}"
+            )
+    as_of = period_as_of(period)
+    combined = _combine(raws, schema)
+    normalised = NORMALISERS[source](combined, as_of)
+    normalised = _mark_duplicates(normalised, source)
+    normalised = add_keys(
+        normalised.with_columns(
+            _id_for_key=pl.coalesce("id18", "id_cleaned"),
+            _name_norm=pl.concat_str(pl.lit("name:"), normalise_name(pl.col("name"))),
+        ),
+        key,
+        _key_columns(source),
+    )
+    loaded = normalised.filter(pl.col("_reason").is_null())
+    quarantined = normalised.filter(pl.col("_reason").is_not_null())
+    tables = {source: _project(source, loaded, period)}
+    if source == "lowincome":
+        tables["lowincome_invalid_ids"] = _project_invalid_lowincome(quarantined, period)
+    vault = {
+        "people": _vault_people(source, period, loaded, quarantined),
+        "quarantine": _vault_quarantine(source, period, quarantined, schema),
+    }
+    accounting = _accounting(source, period, raws, normalised)
+    return Delivery(source, period, raws, tables, vault, accounting, warnings)
+
+
+def _combine(raws: list[RawFile], schema: SourceSchema) -> pl.DataFrame:
+    columns = list(schema.columns.values())
+    frames = [
+        raw.rows.with_columns(_file=pl.lit(raw.path.name), _format=pl.lit(raw.file_format))
+        for raw in raws
+    ]
+    empty = pl.DataFrame(
+        schema={
+            "_row": pl.Int64,
+            **{c: pl.String for c in columns},
+            "_file": pl.String,
+            "_format": pl.String,
+        }
+    )
+    return pl.concat([empty, *frames], how="vertical_relaxed").sort("_file", "_row")
+
+
+def _mark_duplicates(frame: pl.DataFrame, source: str) -> pl.DataFrame:
+    """Exact duplicate rows first; then duplicate keys among otherwise valid rows."""
+    data_columns = list(SOURCES[source].columns.values())
+    frame = frame.with_columns(
+        _reason=pl.when(pl.struct(data_columns).is_first_distinct().not_())
+        .then(pl.lit(DUPLICATE_ROW))
+        .otherwise(pl.col("_reason"))
+    )
+    valid = pl.col("_reason").is_null()
+    if source == "medical":
+        # A later copy of the same settlement (by file name, then row) replaces the earlier one.
+        kept = pl.col("settlement").is_last_distinct().over(valid)
+        reason = DUPLICATE_SETTLEMENT_ID
+    else:
+        key, reason = {
+            "hukou": ("id18", DUPLICATE_PERSON),
+            "lowincome": ("id18", DUPLICATE_PERSON),
+            "disability": ("certificate", DUPLICATE_CERTIFICATE),
+        }[source]
+        kept = pl.col(key).is_first_distinct().over(valid)
+    return frame.with_columns(
+        _reason=pl.when(valid & ~kept).then(pl.lit(reason)).otherwise(pl.col("_reason"))
+    )
+
+
+def _key_columns(source: str) -> dict[str, str]:
+    keys = {"person_key": "_id_for_key", "name_key": "_name_norm"}
+    if source == "hukou":
+        keys |= {"father_key": "father_id18", "mother_key": "mother_id18"}
+    if source == "disability":
+        keys |= {"certificate_key": "certificate"}
+    return keys
+
+
+def _town_columns() -> list[pl.Expr]:
+    return [pl.col("town").alias("town_code"), pl.col("town").str.slice(0, 6).alias("county_code")]
+
+
+def _lineage() -> list[pl.Expr]:
+    return [pl.col("_file").alias("source_file"), pl.col("_row").alias("source_row")]
+
+
+def _project(source: str, loaded: pl.DataFrame, period: str) -> pl.DataFrame:
+    """The pseudonymous, typed table: no identity numbers, no names."""
+    p = pl.lit(period).alias("period")
+    if source == "hukou":
+        cols = [
+            p,
+            "person_key",
+            "name_key",
+            pl.col("sex_code").alias("sex"),
+            pl.col("birth").alias("birth_date"),
+            pl.col("household").alias("household_no"),
+            pl.col("relation_code").alias("relation"),
+            "father_key",
+            "mother_key",
+            *_town_columns(),
+            pl.col("status_code").alias("status"),
+            pl.col("status_changed").alias("status_date"),
+        ]
+    elif source == "medical":
+        cols = [
+            pl.lit(period).alias("delivery_period"),
+            pl.col("settlement").alias("settlement_id"),
+            pl.col("reverses").alias("reverses_id"),
+            "person_key",
+            pl.col("insurance_code").alias("insurance_type"),
+            pl.col("care_code").alias("care_type"),
+            pl.col("hospital").str.strip_chars(),
+            pl.col("settled_on").alias("settlement_date"),
+            "total_fen",
+            "fund_fen",
+            "critical_fen",
+            "assistance_fen",
+            "oop_fen",
+            pl.col("insured_county").alias("insured_county_code"),
+        ]
+    elif source == "disability":
+        consistent = pl.col("certificate") == pl.concat_str(
+            "id18",
+            pl.col("category_code").replace_strict(_DIGIT_OF_CATEGORY, default=None),
+            pl.col("grade_code").replace_strict(_DIGIT_OF_GRADE, default=None),
+        )
+        cols = [
+            p,
+            "certificate_key",
+            "person_key",
+            pl.col("category_code").alias("category"),
+            pl.col("grade_code").alias("grade"),
+            pl.col("issued_on").alias("issue_date"),
+            pl.col("state_code").alias("certificate_state"),
+            (pl.col("living_code") == "是").alias("living_subsidy"),
+            (pl.col("care_code") == "是").alias("care_subsidy"),
+            *_town_columns(),
+            consistent.fill_null(False).alias("certificate_consistent"),
+        ]
+    else:
+        cols = _lowincome_columns(p)
+    return loaded.select(*cols, *_lineage())
+
+
+def _lowincome_columns(p: pl.Expr) -> list:
+    return [
+        p,
+        pl.col("household").alias("household_id"),
+        "person_key",
+        "name_key",
+        pl.col("relation_code").alias("relation"),
+        pl.col("category_code").alias("category"),
+        pl.col("status_code").alias("status"),
+        pl.col("enrolled_on").alias("enrol_date"),
+        pl.col("stopped_on").alias("stop_date"),
+        "benefit_fen",
+        pl.col("size").alias("household_size"),
+        "income_fen",
+        pl.col("work_code").alias("work_ability"),
+        pl.col("self_care_code").alias("self_care"),
+        pl.col("reviewed_on").alias("last_review_date"),
+        *_town_columns(),
+        pl.col("village").str.strip_chars(),
+    ]
+
+
+def _project_invalid_lowincome(quarantined: pl.DataFrame, period: str) -> pl.DataFrame:
+    """Members quarantined for their identity number: they still raise IDENTITY_MISMATCH.
+
+    Keyed by the pseudonym of the number as delivered (cleaned), so the lead can
+    show that number from the vault.
+    """
+    rows = quarantined.filter(pl.col("_reason").is_in(ID_REASONS))
+    return rows.select(
+        *_lowincome_columns(pl.lit(period).alias("period")),
+        pl.col("_reason").alias("reason"),
+        *_lineage(),
+    )
+
+
+_DIGIT_OF_CATEGORY = {
+    n: str(i) for i, n in enumerate(["视力", "听力", "言语", "肢体", "智力", "精神", "多重"], 1)
+}
+_DIGIT_OF_GRADE = {n: str(i) for i, n in enumerate(["一级", "二级", "三级", "四级"], 1)}
+
+
+def _vault_people(
+    source: str, period: str, loaded: pl.DataFrame, quarantined: pl.DataFrame
+) -> pl.DataFrame:
+    """person_key -> identity number and name as this source delivered them."""
+    frames = [loaded.select("person_key", pl.col("id18").alias("id_number"), "name")]
+    if source == "lowincome":
+        invalid = quarantined.filter(
+            pl.col("_reason").is_in(ID_REASONS) & pl.col("person_key").is_not_null()
+        )
+        frames.append(invalid.select("person_key", pl.col("id_cleaned").alias("id_number"), "name"))
+    people = pl.concat(frames).with_columns(pl.col("name").str.strip_chars())
+    return people.unique(subset="person_key", keep="first", maintain_order=True).select(
+        pl.lit(period).alias("period"),
+        pl.lit(source).alias("source"),
+        "person_key",
+        "id_number",
+        "name",
+    )
+
+
+def _vault_quarantine(
+    source: str, period: str, quarantined: pl.DataFrame, schema: SourceSchema
+) -> pl.DataFrame:
+    raw_columns = {snake: chinese for chinese, snake in schema.columns.items()}
+    return quarantined.select(
+        pl.lit(period).alias("period"),
+        pl.lit(source).alias("source"),
+        pl.col("_file").alias("file"),
+        pl.col("_row").alias("row_number"),
+        pl.col("_reason").alias("reason"),
+        pl.struct(pl.col(s).alias(c) for s, c in raw_columns.items())
+        .struct.json_encode()
+        .alias("raw_values"),
+    )
+
+
+def _accounting(
+    source: str, period: str, raws: list[RawFile], normalised: pl.DataFrame
+) -> pl.DataFrame:
+    per_file = normalised.group_by("_file").agg(
+        rows_read=pl.len(),
+        rows_loaded=pl.col("_reason").is_null().sum(),
+        rows_quarantined=pl.col("_reason").is_not_null().sum(),
+    )
+    meta = pl.DataFrame(
+        {
+            "_file": [r.path.name for r in raws],
+            "file_format": [r.file_format for r in raws],
+            "encoding": [r.encoding for r in raws],
+            "header_row": [r.header_row for r in raws],
+            "blank_rows_skipped": [r.blank_rows for r in raws],
+            "totals_rows_skipped": [r.totals_rows for r in raws],
+            "extra_columns": ["、".join(r.extra_columns) for r in raws],
+        },
+        schema_overrides={"encoding": pl.String},
+    )
+    return (
+        meta.join(per_file, on="_file", how="left")
+        .with_columns(
+            pl.col("rows_read", "rows_loaded", "rows_quarantined").fill_null(0).cast(pl.Int64)
+        )
+        .select(
+            pl.lit(period).alias("period"),
+            pl.lit(source).alias("source"),
+            pl.col("_file").alias("file"),
+            pl.exclude("_file"),
+        )
+        .sort("file")
+    )

@@ -1,0 +1,128 @@
+"""Write a delivery into the DuckDB warehouse, replacing that period's rows.
+
+Schemas: `ingested` holds the pseudonymous normalised tables and the run's
+accounting; `vault` (restricted) holds identity numbers, names and the raw
+values of quarantined rows.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import polars as pl
+
+from ingest.delivery import Delivery
+
+PERIOD_COLUMN = {"medical": "delivery_period"}
+
+
+class PseudonymCollision(RuntimeError):
+    """Two identity numbers share a pseudonym: the key space is too small or the key is wrong."""
+
+
+def replace_rows(
+    con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, where: dict[str, str]
+) -> None:
+    """Create `table` from the frame's schema if needed, then swap in the frame's rows."""
+    schema = table.split(".")[0]
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+    con.register("incoming", frame)
+    try:
+        con.execute(f"CREATE TABLE IF NOT EXISTS {table} AS SELECT * FROM incoming LIMIT 0")
+        condition = " AND ".join(f"{column} = ?" for column in where)
+        con.execute(f"DELETE FROM {table} WHERE {condition}", list(where.values()))
+        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming")
+    finally:
+        con.unregister("incoming")
+
+
+def load_delivery(con: duckdb.DuckDBPyConnection, delivery: Delivery) -> None:
+    """One transaction per delivery: a crash leaves the previous state, never half of one."""
+    source, period = delivery.source, delivery.period
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for name, frame in delivery.tables.items():
+            column = PERIOD_COLUMN.get(name, "period")
+            replace_rows(con, f"ingested.{name}", frame, {column: period})
+        replace_rows(
+            con, "vault.people", delivery.vault["people"], {"period": period, "source": source}
+        )
+        replace_rows(
+            con,
+            "vault.quarantine",
+            delivery.vault["quarantine"],
+            {"period": period, "source": source},
+        )
+        summary = delivery.vault["quarantine"].drop("raw_values")
+        replace_rows(con, "ingested.quarantine", summary, {"period": period, "source": source})
+        replace_rows(
+            con,
+            "ingested.file_accounting",
+            delivery.accounting,
+            {"period": period, "source": source},
+        )
+        _record_identities(con, delivery.vault["people"])
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+
+
+def _record_identities(con: duckdb.DuckDBPyConnection, people: pl.DataFrame) -> None:
+    con.execute("CREATE SCHEMA IF NOT EXISTS vault")
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS vault.identities (person_key BIGINT PRIMARY KEY, id_number VARCHAR NOT NULL)"
+    )
+    pairs = people.select("person_key", "id_number").unique()
+    con.register("pairs", pairs)
+    try:
+        clash = con.sql(
+            "SELECT count(*) FROM pairs p JOIN vault.identities v USING (person_key) "
+            "WHERE v.id_number <> p.id_number"
+        ).fetchall()[0][0]
+        if clash:
+            raise PseudonymCollision(f"{clash} pseudonyms already belong to other identity numbers")
+        con.execute(
+            "INSERT OR IGNORE INTO vault.identities SELECT person_key, id_number FROM pairs"
+        )
+    finally:
+        con.unregister("pairs")
+
+
+def latest_delivery(con: duckdb.DuckDBPyConnection, source: str, period: str) -> str | None:
+    """The latest period up to `period` with a delivery of `source`, or None."""
+    table = f"ingested.{source}"
+    column = PERIOD_COLUMN.get(source, "period")
+    exists = con.sql(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'ingested' AND table_name = ?",
+        params=[source],
+    ).fetchall()[0][0]
+    if not exists:
+        return None
+    row = con.sql(
+        f"SELECT max({column}) FROM {table} WHERE {column} <= ?", params=[period]
+    ).fetchall()
+    return row[0][0]
+
+
+def clear_period(con: duckdb.DuckDBPyConnection, source: str, period: str) -> None:
+    """Forget a period's delivery of `source` (its folder is gone on a re-run)."""
+    tables = {f"ingested.{source}": PERIOD_COLUMN.get(source, "period")}
+    if source == "lowincome":
+        tables["ingested.lowincome_invalid_ids"] = "period"
+    existing = {
+        f"{s}.{t}"
+        for s, t in con.sql(
+            "SELECT table_schema, table_name FROM information_schema.tables"
+        ).fetchall()
+    }
+    for table, column in tables.items():
+        if table in existing:
+            con.execute(f"DELETE FROM {table} WHERE {column} = ?", [period])
+    for table in (
+        "vault.people",
+        "vault.quarantine",
+        "ingested.quarantine",
+        "ingested.file_accounting",
+    ):
+        if table in existing:
+            con.execute(f"DELETE FROM {table} WHERE period = ? AND source = ?", [period, source])

@@ -1,0 +1,1 @@
+"""Dagster wiring and the `doudi` command: no business logic lives here."""

@@ -1,0 +1,145 @@
+"""`doudi`: run a period, generate a synthetic city, run the demo, open the Dagster UI.
+
+`doudi run` executes the `monthly` job of orchestration.definitions in-process:
+the same asset graph that `doudi ui` shows, never a second code path.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from doudi_core.period import PeriodError, parse_period
+from doudi_core.settings import Paths
+
+
+def _paths(args: argparse.Namespace) -> Paths:
+    paths = Paths.resolve(args.inbox, args.out)
+    paths.export()
+    os.environ.setdefault("DAGSTER_HOME", str(paths.out / "dagster_home"))
+    Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+    return paths
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    try:
+        parse_period(args.period)
+    except PeriodError as error:
+        print(f"doudi run: {error}", file=sys.stderr)
+        return 2
+    paths = _paths(args)
+    from orchestration.runner import run_period  # imports Dagster only once the paths are set
+
+    return run_period(args.period, paths)
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from synth.generate import generate
+
+    inbox = Path(args.out or "data/inbox").resolve()
+    result = generate(args.period, args.scale, args.seed, inbox, months=args.months)
+    print(
+        f"\nGenerated {len(result.periods)} period(s) {result.periods[0]}..{result.periods[-1]} "
+        f"in {result.seconds:.1f}s.\n  inbox: {result.inbox}\n  truth: {result.truth} (never read by the pipeline)"
+    )
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from doudi_core.pseudonym import load_key
+    from synth.generate import generate
+
+    key = load_key(create=True)
+    print(
+        f"pseudonym key: {key.origin} (development key, owner-only; set DOUDI_PSEUDONYM_KEY in production)"
+    )
+    root = Path(args.dir).resolve()
+    inbox, out = root / "inbox", root / "out"
+    result = generate(args.period, args.scale, args.seed, inbox, months=args.months)
+    args.inbox, args.out = str(inbox), str(out)
+    paths = _paths(args)
+    from orchestration.runner import run_period
+
+    status = 0
+    for period in result.periods:
+        status = run_period(period, paths)
+        if status:
+            break
+    print(
+        f"\nDemo finished. Look at:\n  warehouse: {paths.warehouse}\n  outputs:   {paths.out}\n"
+        f"  truth:     {result.truth}\n  the UI:    doudi ui --out {paths.out}"
+    )
+    return status
+
+
+def cmd_ui(args: argparse.Namespace) -> int:
+    _paths(args)
+    command = [
+        sys.executable,
+        "-m",
+        "dagster",
+        "dev",
+        "-m",
+        "orchestration.definitions",
+        "-h",
+        args.host,
+        "-p",
+        str(args.port),
+    ]
+    print("starting the Dagster UI: " + " ".join(command[2:]))
+    return subprocess.call(command)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="doudi", description="兜底: the civil-affairs early-warning pipeline"
+    )
+    verbs = parser.add_subparsers(dest="verb", required=True)
+
+    run = verbs.add_parser("run", help="materialise every asset for one period")
+    run.add_argument("--period", required=True, help="YYYY-MM")
+    run.add_argument(
+        "--inbox", default=None, help="inbox folder (default data/inbox or $DOUDI_INBOX)"
+    )
+    run.add_argument("--out", default=None, help="output folder (default data/out or $DOUDI_OUT)")
+    run.set_defaults(func=cmd_run)
+
+    gen = verbs.add_parser("generate", help="write synthetic extracts and their ground truth")
+    gen.add_argument("--period", required=True, help="last period to generate, YYYY-MM")
+    gen.add_argument("--months", type=int, default=1, help="consecutive periods ending at --period")
+    gen.add_argument("--scale", choices=["tiny", "small", "city"], default="tiny")
+    gen.add_argument("--seed", type=int, default=2026)
+    gen.add_argument("--out", default=None, help="inbox folder to write (default data/inbox)")
+    gen.set_defaults(func=cmd_generate)
+
+    demo = verbs.add_parser("demo", help="generate a sample city and run it end to end")
+    demo.add_argument("--period", default="2026-10")
+    demo.add_argument("--months", type=int, default=2)
+    demo.add_argument("--scale", choices=["tiny", "small", "city"], default="small")
+    demo.add_argument("--seed", type=int, default=2026)
+    demo.add_argument("--dir", default="data/demo", help="where the demo inbox and outputs go")
+    demo.set_defaults(func=cmd_demo)
+
+    ui = verbs.add_parser("ui", help="the Dagster UI on this project")
+    ui.add_argument("--inbox", default=None)
+    ui.add_argument("--out", default=None)
+    ui.add_argument("--host", default="127.0.0.1")
+    ui.add_argument("--port", type=int, default=3000)
+    ui.set_defaults(func=cmd_ui)
+
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    status = args.func(args)
+    if args.verb != "ui":
+        print(
+            f"[doudi {args.verb}: {'ok' if status == 0 else 'FAILED'} in {time.perf_counter() - started:.1f}s]"
+        )
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,96 @@
+"""One asset per source: read the period's folder, normalise, quarantine, load."""
+
+import dagster as dg
+import polars as pl
+
+from ingest.delivery import ingest_source
+from ingest.files import FileRejected
+from ingest.load import clear_period, latest_delivery, load_delivery
+from ingest.sources import SOURCES
+from orchestration.partitions import periods
+from orchestration.resources import DoudiResource
+
+
+def markdown_table(frame: pl.DataFrame) -> str:
+    with pl.Config(
+        tbl_formatting="MARKDOWN",
+        tbl_hide_column_data_types=True,
+        tbl_hide_dataframe_shape=True,
+        tbl_rows=-1,
+        tbl_cols=-1,
+        fmt_str_lengths=200,
+    ):
+        return str(frame)
+
+
+def _build(source: str) -> dg.AssetsDefinition:
+    schema = SOURCES[source]
+
+    @dg.asset(
+        name=source,
+        key_prefix="ingested",
+        group_name="ingest",
+        partitions_def=periods,
+        description=f"{schema.label}: the period's delivery, normalised and pseudonymised "
+        f"({'full snapshot' if schema.snapshot else 'settlement stream'}); rejected rows quarantined.",
+        kinds={"polars", "duckdb"},
+    )
+    def _asset(context: dg.AssetExecutionContext, doudi: DoudiResource) -> dg.MaterializeResult:
+        period = context.partition_key
+        folder = doudi.inbox_path / period / source
+        files = (
+            [p for p in folder.iterdir() if not p.name.startswith((".", "~$"))]
+            if folder.is_dir()
+            else []
+        )
+        if not files:
+            with doudi.connect() as con:
+                clear_period(con, source, period)
+                stands = latest_delivery(con, source, period)
+            if schema.snapshot and stands is None:
+                raise dg.Failure(
+                    description=f"{source}: no delivery in {folder} and no earlier snapshot to stand in",
+                    allow_retries=False,
+                )
+            note = (
+                f"no new delivery for {period}; the {stands} snapshot stands"
+                if schema.snapshot
+                else f"no new settlements delivered for {period}"
+            )
+            context.log.warning(f"{source}: {note}")
+            return dg.MaterializeResult(
+                metadata={"delivery": note, "rows_read": 0, "rows_loaded": 0, "rows_quarantined": 0}
+            )
+        try:
+            delivery = ingest_source(source, period, folder, doudi.inbox_path, doudi.key())
+        except FileRejected as rejected:
+            raise dg.Failure(
+                description=f"{source}: input rejected: {rejected.path.name}: {rejected.reason}",
+                metadata={"file": str(rejected.path), "reason": rejected.reason},
+                allow_retries=False,
+            ) from rejected
+        for warning in delivery.warnings:
+            context.log.warning(f"{source}: {warning}")
+        with doudi.connect() as con:
+            load_delivery(con, delivery)
+        totals = (
+            delivery.accounting.select("rows_read", "rows_loaded", "rows_quarantined")
+            .sum()
+            .row(0, named=True)
+        )
+        reasons = delivery.vault["quarantine"].group_by("reason").len().sort("reason").rows()
+        return dg.MaterializeResult(
+            metadata={
+                "delivery": f"{len(delivery.files)} files",
+                **{k: dg.MetadataValue.int(int(v)) for k, v in totals.items()},
+                "quarantined_by_reason": dg.MetadataValue.json(dict(reasons)),
+                "files": dg.MetadataValue.md(
+                    markdown_table(delivery.accounting.drop("period", "source"))
+                ),
+            }
+        )
+
+    return _asset
+
+
+ingest_assets = [_build(source) for source in SOURCES]

@@ -1,0 +1,129 @@
+"""Ingest on a generated city: quarantine equals the planted truth, accounting balances,
+and the Dagster assets load the warehouse in-process."""
+
+import dagster as dg
+import duckdb
+import polars as pl
+import pytest
+
+from ingest.delivery import ingest_source
+from ingest.sources import SOURCES
+from orchestration.ingest_assets import ingest_assets
+from orchestration.resources import DoudiResource
+from tests.conftest import truth_dir
+
+PERIOD = "2026-10"
+
+
+@pytest.fixture(scope="module")
+def deliveries(tiny_city, key):
+    return {s: ingest_source(s, PERIOD, tiny_city / PERIOD / s, tiny_city, key) for s in SOURCES}
+
+
+@pytest.mark.parametrize("source", sorted(SOURCES))
+def test_quarantine_is_exactly_the_planted_invalid_rows(deliveries, tiny_city, source):
+    truth = pl.read_csv(truth_dir(tiny_city, PERIOD) / "quarantine.csv").filter(
+        pl.col("source") == source
+    )
+    got = deliveries[source].vault["quarantine"].select("file", "row_number", "reason")
+    expected = truth.select("file", "row_number", "reason")
+    assert got.sort(pl.all()).rows() == expected.sort(pl.all()).rows()
+
+
+@pytest.mark.parametrize("source", sorted(SOURCES))
+def test_rows_read_equal_loaded_plus_quarantined(deliveries, tiny_city, source):
+    accounting = deliveries[source].accounting
+    assert (
+        accounting["rows_read"] == accounting["rows_loaded"] + accounting["rows_quarantined"]
+    ).all()
+    files = pl.read_csv(truth_dir(tiny_city, PERIOD) / "files.csv").filter(
+        pl.col("source") == source
+    )
+    assert (
+        accounting.select("file", "rows_read").sort("file").rows()
+        == files.select("file", "rows").sort("file").rows()
+    )
+
+
+def test_dirty_numbers_are_normalised_not_lost(deliveries, tiny_city):
+    """Every planted person in the truth appears in the hukou with their clean number."""
+    truth = pl.read_csv(truth_dir(tiny_city, PERIOD) / "leads.csv", infer_schema=False)
+    in_hukou = truth.filter(
+        ~pl.col("template").is_in(["id_invalid", "id_not_in_hukou", "invalid_row_bad_check_digit"])
+    )
+    people = deliveries["hukou"].vault["people"]
+    assert set(in_hukou["id_number"]) <= set(people["id_number"])
+
+
+def test_pseudonymous_tables_hold_no_identity_numbers_or_names(deliveries):
+    for delivery in deliveries.values():
+        for frame in delivery.tables.values():
+            assert not {"id_number", "name", "id18", "certificate_no"} & set(frame.columns)
+            text = frame.select(pl.col(pl.String)).write_csv()
+            assert not any(
+                n in text for n in delivery.vault["people"]["id_number"].head(50).to_list()
+            )
+
+
+def test_dagster_assets_load_the_warehouse(tiny_city, tmp_path):
+    resource = DoudiResource(
+        inbox=str(tiny_city), out=str(tmp_path), warehouse=str(tmp_path / "w.duckdb")
+    )
+    for period in ("2026-09", PERIOD):
+        result = dg.materialize(ingest_assets, partition_key=period, resources={"doudi": resource})
+        assert result.success
+    # the same period again replaces, never duplicates
+    assert dg.materialize(
+        ingest_assets, partition_key=PERIOD, resources={"doudi": resource}
+    ).success
+    con = duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True)
+    counts = dict(con.sql("SELECT period, count(*) FROM ingested.hukou GROUP BY ALL").fetchall())
+    dupes = con.sql(
+        "SELECT count(*) - count(DISTINCT (period, person_key)) FROM ingested.hukou"
+    ).fetchall()[0][0]
+    accounting = con.sql(
+        "SELECT sum(rows_read), sum(rows_loaded + rows_quarantined) FROM ingested.file_accounting WHERE period = ?",
+        params=[PERIOD],
+    ).fetchall()[0]
+    con.close()
+    assert set(counts) == {"2026-09", PERIOD}
+    assert dupes == 0
+    assert accounting[0] == accounting[1]
+
+
+def test_a_missing_source_folder_lets_the_earlier_snapshot_stand(tiny_city, tmp_path):
+    import shutil
+
+    inbox = tmp_path / "inbox"
+    shutil.copytree(tiny_city / "2026-09", inbox / "2026-09")
+    shutil.copytree(tiny_city / PERIOD, inbox / PERIOD, ignore=shutil.ignore_patterns("disability"))
+    resource = DoudiResource(
+        inbox=str(inbox), out=str(tmp_path), warehouse=str(tmp_path / "w.duckdb")
+    )
+    assert dg.materialize(
+        ingest_assets, partition_key="2026-09", resources={"doudi": resource}
+    ).success
+    result = dg.materialize(ingest_assets, partition_key=PERIOD, resources={"doudi": resource})
+    assert result.success
+    meta = result.asset_materializations_for_node("ingested__disability")[0].metadata
+    assert "2026-09 snapshot stands" in meta["delivery"].value
+
+
+def test_a_rejected_file_fails_the_asset_naming_file_and_column(tiny_city, tmp_path):
+    import shutil
+
+    inbox = tmp_path / "inbox"
+    shutil.copytree(tiny_city / PERIOD, inbox / PERIOD)
+    target = sorted((inbox / PERIOD / "disability").glob("*.csv"))[0]
+    frame = pl.read_csv(target, infer_schema=False, encoding="utf8-lossy")
+    frame.drop("残疾等级").write_csv(target)
+    resource = DoudiResource(
+        inbox=str(inbox), out=str(tmp_path), warehouse=str(tmp_path / "w.duckdb")
+    )
+    result = dg.materialize(
+        ingest_assets, partition_key=PERIOD, resources={"doudi": resource}, raise_on_error=False
+    )
+    assert not result.success
+    failure = next(e for e in result.all_events if e.is_step_failure)
+    assert target.name in failure.step_failure_data.user_failure_data.description
+    assert "残疾等级" in failure.step_failure_data.user_failure_data.description

@@ -1,0 +1,1 @@
+"""Caseworker workbooks: per-county xlsx out, returned verification results in."""
