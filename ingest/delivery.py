@@ -14,6 +14,7 @@ import polars as pl
 
 from doudi_core.period import as_of as period_as_of
 from doudi_core.pseudonym import PseudonymKey, add_keys
+from ingest import identity
 from ingest.files import SUPPORTED_SUFFIXES, FileRejected, RawFile, read_file
 from ingest.identity import ID_REASONS
 from ingest.normalise import NORMALISERS
@@ -151,6 +152,14 @@ def _town_columns() -> list[pl.Expr]:
     return [pl.col("town").alias("town_code"), pl.col("town").str.slice(0, 6).alias("county_code")]
 
 
+def _from_id() -> list[pl.Expr]:
+    """Ages and sex come from the normalised identity number (rules.md), not the 出生日期 column."""
+    return [
+        identity.birth_date(pl.col("id18")).alias("id_birth_date"),
+        identity.sex(pl.col("id18")).alias("id_sex"),
+    ]
+
+
 def _lineage() -> list[pl.Expr]:
     return [pl.col("_file").alias("source_file"), pl.col("_row").alias("source_row")]
 
@@ -211,7 +220,7 @@ def _project(source: str, loaded: pl.DataFrame, period: str) -> pl.DataFrame:
         ]
     else:
         cols = _lowincome_columns(p)
-    return loaded.select(*cols, *_lineage())
+    return loaded.select(*cols, *_from_id(), *_lineage())
 
 
 def _lowincome_columns(p: pl.Expr) -> list:
@@ -246,6 +255,8 @@ def _project_invalid_lowincome(quarantined: pl.DataFrame, period: str) -> pl.Dat
     return rows.select(
         *_lowincome_columns(pl.lit(period).alias("period")),
         pl.col("_reason").alias("reason"),
+        pl.lit(None, dtype=pl.Date).alias("id_birth_date"),
+        pl.lit(None, dtype=pl.String).alias("id_sex"),
         *_lineage(),
     )
 

@@ -21,7 +21,11 @@ def _paths(args: argparse.Namespace) -> Paths:
     paths = Paths.resolve(args.inbox, args.out)
     paths.export()
     os.environ.setdefault("DAGSTER_HOME", str(paths.out / "dagster_home"))
-    Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+    home = Path(os.environ["DAGSTER_HOME"])
+    home.mkdir(parents=True, exist_ok=True)
+    (
+        home / "dagster.yaml"
+    ).touch()  # local sqlite storage: runs from `doudi run` show in `doudi ui`
     return paths
 
 

@@ -2,10 +2,11 @@
 
 import dagster as dg
 
+from orchestration.crossmatch_assets import lead_states
 from orchestration.ingest_assets import ingest_assets
 from orchestration.resources import DoudiResource
 
-all_assets = [*ingest_assets]
+all_assets = [*ingest_assets, lead_states]
 
 monthly_job = dg.define_asset_job(
     "monthly", selection=dg.AssetSelection.all(), executor_def=dg.in_process_executor

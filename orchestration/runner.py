@@ -8,12 +8,19 @@ import dagster as dg
 import duckdb
 import polars as pl
 
+from doudi_core.config import load_config
+from doudi_core.pseudonym import PseudonymKeyError, load_key
 from doudi_core.settings import Paths
 from orchestration.definitions import defs
 
 
 def run_period(period: str, paths: Paths) -> int:
     print(f"doudi run {period}: inbox {paths.inbox}, warehouse {paths.warehouse}")
+    try:
+        load_key(require_explicit=load_config().raw["pseudonym"]["require_explicit_key"])
+    except PseudonymKeyError as error:
+        print(f"doudi run: {error}", file=sys.stderr)
+        return 2
     job = defs.resolve_job_def("monthly")
     with dg.DagsterInstance.get() as instance:
         result = job.execute_in_process(
@@ -24,6 +31,7 @@ def run_period(period: str, paths: Paths) -> int:
         )
     _print_accounting(period, paths)
     if result.success:
+        _print_leads(period, paths)
         print(f"run {period}: completed (Dagster run {result.run_id[:8]})")
         return 0
     for event in result.all_events:
@@ -37,6 +45,16 @@ def run_period(period: str, paths: Paths) -> int:
             print(f"FAILED {event.step_key}: {message}", file=sys.stderr)
     print(f"run {period}: FAILED; nothing downstream of the failure was published", file=sys.stderr)
     return 1
+
+
+def _failure_message(data) -> str:
+    """The user-facing description of a dg.Failure, else the root cause's message."""
+    if data.user_failure_data and data.user_failure_data.description:
+        return data.user_failure_data.description
+    error = data.error
+    while error is not None and error.cause is not None:
+        error = error.cause
+    return error.message.strip() if error else "unknown error"
 
 
 def _print_accounting(period: str, paths: Paths) -> None:
@@ -82,4 +100,34 @@ def _print_accounting(period: str, paths: Paths) -> None:
             + "; ".join(
                 f"{r['source']} {r['reason']} {r['n']}" for r in reasons.iter_rows(named=True)
             )
+        )
+
+
+def _print_leads(period: str, paths: Paths) -> None:
+    path = paths.out / "leads" / f"{period}.parquet"
+    if not path.exists():
+        return
+    leads = pl.read_parquet(path)
+    counts = (
+        leads.group_by("rule_code")
+        .agg(new=(pl.col("status") == "新增").sum(), continuing=(pl.col("status") == "持续").sum())
+        .sort("rule_code")
+    )
+    print(f"\nLeads for {period}: {leads.height:,} in {path}")
+    for row in counts.iter_rows(named=True):
+        print(f"  {row['rule_code']:<27} new {row['new']:>6,}  continuing {row['continuing']:>6,}")
+    truth = paths.inbox.parent / "truth" / period / "leads.csv"
+    if truth.exists():  # a generated city: say how the rules did against its planted truth
+        from synth.score import score
+
+        result = score(leads, truth)
+        totals = result.per_rule.select(
+            pl.col("must", "raised", "must_not", "forbidden").sum()
+        ).row(0)
+        verdict = (
+            "all planted leads raised, no decoy" if result.perfect else "MISSES OR FORBIDDEN LEADS"
+        )
+        print(
+            f"  against the planted truth: {totals[1]}/{totals[0]} must-raise raised, "
+            f"{totals[3]}/{totals[2]} decoys raised: {verdict}"
         )

@@ -284,7 +284,10 @@ def medical(
         if backfill
         else pl.col("delivered") == period
     )
-    planted_rows = planted_rows.filter(keep).with_columns(
+    planted_rows = planted_rows.filter(keep).unique(
+        "settlement_id", keep="first", maintain_order=True
+    )
+    planted_rows = planted_rows.with_columns(
         hospital=pl.lit("宿迁市第一人民医院"), delivered=pl.col("delivered")
     )
     columns = [

@@ -190,7 +190,7 @@ class Planter:
                 "self_care": self_care,
                 "review_months": review_months,
                 "review_delay_days": 0,
-                "fixed_last_review": last_review or enrol,
+                "fixed_last_review": last_review,
             }
         )
 

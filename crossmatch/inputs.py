@@ -1,0 +1,79 @@
+"""The period's inputs for the rules: latest snapshots and the 365-day medical window.
+
+Plain polars over the pseudonymous tables; `load_inputs` reads them from DuckDB.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import duckdb
+import polars as pl
+
+from doudi_core.period import as_of as period_as_of
+
+
+@dataclass
+class Inputs:
+    period: str
+    as_of: dt.date
+    hukou: pl.DataFrame
+    disability: pl.DataFrame
+    lowincome: pl.DataFrame
+    lowincome_invalid: pl.DataFrame
+    settlements: pl.DataFrame  # current copy of every settlement delivered up to the period
+
+
+def _snapshot(con: duckdb.DuckDBPyConnection, table: str, period: str) -> pl.DataFrame:
+    return con.sql(
+        f"SELECT * FROM ingested.{table} WHERE period = "
+        f"(SELECT max(period) FROM ingested.{table} WHERE period <= ?)",
+        params=[period],
+    ).pl()
+
+
+def load_inputs(con: duckdb.DuckDBPyConnection, period: str) -> Inputs:
+    """Latest snapshot of each source up to `period`; every settlement delivered up to it."""
+    settlements = con.sql(
+        "SELECT * FROM ingested.medical WHERE delivery_period <= ? "
+        "QUALIFY row_number() OVER (PARTITION BY settlement_id ORDER BY delivery_period DESC) = 1",
+        params=[period],
+    ).pl()
+    return Inputs(
+        period=period,
+        as_of=period_as_of(period),
+        hukou=_snapshot(con, "hukou", period),
+        disability=_snapshot(con, "disability", period),
+        lowincome=_snapshot(con, "lowincome", period),
+        lowincome_invalid=_snapshot(con, "lowincome_invalid_ids", period),
+        settlements=settlements,
+    )
+
+
+def out_of_pocket(settlements: pl.DataFrame, as_of: dt.date, window_days: int) -> pl.DataFrame:
+    """Per person: out-of-pocket fen in the window ending `as_of`, reversals netted.
+
+    A reversal counts where its original counts: it takes the original's date, so
+    a refund never leaves a bill in the window without its netting (or vice versa).
+    Also the number of inpatient stays (住院 settlements that were not reversed).
+    """
+    originals = settlements.select(
+        "settlement_id", pl.col("settlement_date").alias("original_date")
+    )
+    dated = settlements.join(
+        originals.rename({"settlement_id": "reverses_id"}), on="reverses_id", how="left"
+    ).with_columns(effective_date=pl.coalesce("original_date", "settlement_date"))
+    start = as_of - dt.timedelta(days=window_days)
+    window = dated.filter((pl.col("effective_date") > start) & (pl.col("effective_date") <= as_of))
+    reversed_ids = window.filter(pl.col("reverses_id").is_not_null())["reverses_id"].unique()
+    stays = (
+        (pl.col("care_type") == "住院")
+        & pl.col("reverses_id").is_null()
+        & ~pl.col("settlement_id").is_in(reversed_ids.implode())
+    )
+    return window.group_by("person_key").agg(
+        oop_fen=pl.col("oop_fen").sum(),
+        inpatient_stays=stays.sum().cast(pl.Int64),
+        insured_county_code=pl.col("insured_county_code").sort_by("settlement_date").last(),
+    )

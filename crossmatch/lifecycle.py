@@ -1,0 +1,193 @@
+"""Lead identity and lifecycle (rules.md): stable 线索编号, 新增/持续, closing and re-raising.
+
+State is kept per period in `leads.lead_states`: one row per (rule, person) for
+its latest episode. A period's state derives from the previous period's state,
+this period's rule hits and this period's caseworker closures, so re-running a
+period gives the same result.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+import polars as pl
+
+from crossmatch.workdays import WorkCalendar
+from doudi_core.config import Config
+
+NEW, CONTINUING = "新增", "持续"
+OPEN, VERIFIED, GONE = "open", "closed_verified", "closed_condition_gone"
+MEDICAL_RULES = {"MED_OOP_UNCOVERED": "threshold_yuan", "MED_OOP_BELOW_LINE": None}
+ABBREVIATIONS = {
+    "MED_OOP_UNCOVERED": "MOU",
+    "MED_OOP_BELOW_LINE": "MBL",
+    "DIS_SEVERE_UNCOVERED": "DSU",
+    "DIS_LIVING_SUBSIDY_MISSING": "DLS",
+    "DIS_CARE_SUBSIDY_MISSING": "DCS",
+    "DECEASED_ON_ROLL": "DOR",
+    "MOVED_OUT_ON_ROLL": "MOR",
+    "IDENTITY_MISMATCH": "IDM",
+    "CHILD_UNSUPPORTED": "CHU",
+    "REVIEW_DUE": "RVD",
+}
+STATE_SCHEMA = {
+    "period": pl.String,
+    "lead_id": pl.String,
+    "rule_code": pl.String,
+    "person_key": pl.Int64,
+    "episode": pl.Int64,
+    "first_period": pl.String,
+    "state": pl.String,
+    "listed_status": pl.String,
+    "priority": pl.String,
+    "evidence": pl.String,
+    "oop_fen": pl.Int64,
+    "listed_oop_fen": pl.Int64,
+    "left_condition": pl.Boolean,
+    "due_date": pl.Date,
+    "closed_period": pl.String,
+    "closed_result": pl.String,
+    "household_id": pl.String,
+    "county_code": pl.String,
+    "town_code": pl.String,
+    "rule_version": pl.String,
+}
+
+
+def lead_id(rule: str, person_key: int, episode: int, first_period: str) -> str:
+    """`DOR-2610-3F9A2C1B7E`: rule, month first raised, and a hash of the situation."""
+    digest = hashlib.sha256(f"{rule}|{person_key}|{episode}".encode()).hexdigest()[:10].upper()
+    return f"{ABBREVIATIONS[rule]}-{first_period[2:4]}{first_period[5:7]}-{digest}"
+
+
+def material_threshold_fen(rule: str, config: Config) -> int | None:
+    """For the medical rules: how much more spending re-raises a closed lead."""
+    if rule == "MED_OOP_UNCOVERED":
+        return int(config.rule(rule)["threshold_yuan"] * 100)
+    if rule == "MED_OOP_BELOW_LINE":
+        return int(config.rule("MED_OOP_UNCOVERED")["threshold_yuan"] * 100)
+    return None
+
+
+def advance(
+    previous: pl.DataFrame,
+    hits: pl.DataFrame,
+    closures: pl.DataFrame,
+    period: str,
+    as_of: dt.date,
+    config: Config,
+    calendar: WorkCalendar,
+) -> pl.DataFrame:
+    """This period's lead states.
+
+    previous: the state rows of the latest earlier period (STATE_SCHEMA)
+    hits:     this period's rule hits (crossmatch.rules.evaluate)
+    closures: lead_id, result for verification results returned this period that close a lead
+    """
+    previous = previous.select(list(STATE_SCHEMA)).cast(STATE_SCHEMA)
+    closed_now = set(closures["lead_id"].to_list())
+    hit_rows = {(r["rule_code"], r["person_key"]): r for r in hits.iter_rows(named=True)}
+    rows: list[dict] = []
+    seen: set[tuple[str, int]] = set()
+    for prev in previous.sort("rule_code", "person_key").iter_rows(named=True):
+        key = (prev["rule_code"], prev["person_key"])
+        seen.add(key)
+        hit = hit_rows.get(key)
+        state = prev["state"]
+        if state == OPEN and prev["lead_id"] in closed_now:
+            result = closures.filter(pl.col("lead_id") == prev["lead_id"])["result"][0]
+            rows.append(
+                _carry(
+                    prev,
+                    period,
+                    VERIFIED,
+                    closed_period=period,
+                    closed_result=result,
+                    left_condition=hit is None,
+                )
+            )
+        elif state == OPEN and hit is not None:
+            rows.append(_listed(prev, hit, period, CONTINUING, config))
+        elif state == OPEN:
+            rows.append(
+                _carry(
+                    prev,
+                    period,
+                    GONE,
+                    closed_period=period,
+                    closed_result="条件消失",
+                    left_condition=True,
+                )
+            )
+        elif hit is not None and _reraise(prev, hit, config):
+            rows.append(_new(hit, period, prev["episode"] + 1, as_of, config, calendar))
+        else:
+            rows.append(
+                _carry(prev, period, state, left_condition=prev["left_condition"] or hit is None)
+            )
+    for key in sorted(set(hit_rows) - seen):
+        rows.append(_new(hit_rows[key], period, 1, as_of, config, calendar))
+    return pl.DataFrame(rows, schema=STATE_SCHEMA).sort("lead_id")
+
+
+def _reraise(prev: dict, hit: dict, config: Config) -> bool:
+    threshold = material_threshold_fen(prev["rule_code"], config)
+    if threshold is not None and prev["state"] == VERIFIED:
+        return (hit["oop_fen"] or 0) - (prev["listed_oop_fen"] or 0) >= threshold
+    return bool(prev["left_condition"])
+
+
+def _new(
+    hit: dict, period: str, episode: int, as_of: dt.date, config: Config, calendar: WorkCalendar
+) -> dict:
+    high = hit["priority"] == "高"
+    days = config.raw["due_dates"]["working_days_high_priority" if high else "working_days"]
+    return {
+        "period": period,
+        "lead_id": lead_id(hit["rule_code"], hit["person_key"], episode, period),
+        "rule_code": hit["rule_code"],
+        "person_key": hit["person_key"],
+        "episode": episode,
+        "first_period": period,
+        "state": OPEN,
+        "listed_status": NEW,
+        "priority": hit["priority"],
+        "evidence": hit["evidence"],
+        "oop_fen": hit["oop_fen"],
+        "listed_oop_fen": hit["oop_fen"],
+        "left_condition": False,
+        "due_date": calendar.add_working_days(as_of, days),
+        "closed_period": None,
+        "closed_result": None,
+        "household_id": hit["household_id"],
+        "county_code": hit["county_code"],
+        "town_code": hit["town_code"],
+        "rule_version": config.version,
+    }
+
+
+def _listed(prev: dict, hit: dict, period: str, status: str, config: Config) -> dict:
+    """Still open: same 线索编号 and due date; priority and evidence re-evaluated."""
+    return {
+        **prev,
+        "period": period,
+        "listed_status": status,
+        "priority": hit["priority"],
+        "evidence": hit["evidence"],
+        "oop_fen": hit["oop_fen"],
+        "listed_oop_fen": hit["oop_fen"],
+        "household_id": hit["household_id"],
+        "county_code": hit["county_code"],
+        "town_code": hit["town_code"],
+        "rule_version": config.version,
+    }
+
+
+def _carry(prev: dict, period: str, state: str, **changes) -> dict:
+    return {**prev, "period": period, "state": state, "listed_status": None, **changes}
+
+
+def listed(states: pl.DataFrame) -> pl.DataFrame:
+    """The leads a period lists: open, raised or still holding this period."""
+    return states.filter(pl.col("listed_status").is_not_null())

@@ -1,0 +1,66 @@
+"""The cross-match: rules -> lead states -> the leads file."""
+
+import dagster as dg
+import polars as pl
+
+from crossmatch import lifecycle, publish, store
+from crossmatch.inputs import load_inputs
+from crossmatch.rules import evaluate
+from crossmatch.workdays import UnknownCalendarYear, WorkCalendar
+from doudi_core.period import as_of
+from orchestration.partitions import periods
+from orchestration.resources import DoudiResource
+
+INGESTED = [dg.AssetKey(["ingested", s]) for s in ("hukou", "medical", "disability", "lowincome")]
+
+
+@dg.asset(
+    key=["leads", "lead_states"],
+    group_name="crossmatch",
+    deps=INGESTED,
+    partitions_def=periods,
+    kinds={"polars", "duckdb", "parquet"},
+    description="Every rule of rules.md over the period's inputs; lead identity and lifecycle "
+    "(新增/持续/closed); writes leads.lead_states and OUT/leads/<period>.parquet.",
+)
+def lead_states(context: dg.AssetExecutionContext, doudi: DoudiResource) -> dg.MaterializeResult:
+    period = context.partition_key
+    config = doudi.config()
+    calendar = WorkCalendar.from_config(config.raw.get("calendar", {}))
+    with doudi.connect() as con:
+        inputs = load_inputs(con, period)
+        hits = evaluate(inputs, config)
+        try:
+            states = lifecycle.advance(
+                store.previous_states(con, period),
+                hits,
+                store.closures(con, period),
+                period,
+                as_of(period),
+                config,
+                calendar,
+            )
+        except UnknownCalendarYear as error:
+            raise dg.Failure(description=f"due dates: {error}", allow_retries=False) from error
+        store.save_states(con, period, states)
+        listed = lifecycle.listed(states)
+        leads_file = publish.leads_file_frame(publish.identify(con, listed, period), config)
+    path = doudi.out_path / "leads" / f"{period}.parquet"
+    publish.write_atomically(leads_file, path)
+    by_rule = dict(listed.group_by("rule_code").len().sort("rule_code").rows())
+    by_county = dict(listed.group_by("county_code").len().sort("county_code").rows())
+    by_status = dict(listed.group_by("listed_status").len().sort("listed_status").rows())
+    return dg.MaterializeResult(
+        metadata={
+            "leads": dg.MetadataValue.int(listed.height),
+            "new": dg.MetadataValue.int(by_status.get(lifecycle.NEW, 0)),
+            "continuing": dg.MetadataValue.int(by_status.get(lifecycle.CONTINUING, 0)),
+            "closed_this_period": dg.MetadataValue.int(
+                states.filter(pl.col("closed_period") == period).height
+            ),
+            **{f"rule/{code}": dg.MetadataValue.int(n) for code, n in by_rule.items()},
+            **{f"county/{code}": dg.MetadataValue.int(n) for code, n in by_county.items() if code},
+            "leads_file": dg.MetadataValue.path(str(path)),
+            "rule_version": config.version,
+        }
+    )

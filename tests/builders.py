@@ -1,0 +1,144 @@
+"""Hand-written rule inputs: small pseudonymous tables with sensible defaults."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+from crossmatch.inputs import Inputs
+from doudi_core.period import as_of
+
+PERIOD = "2026-10"
+AS_OF = as_of(PERIOD)
+TOWN = "321302001"
+
+
+def hukou(*rows: dict) -> pl.DataFrame:
+    base = {
+        "period": PERIOD,
+        "name_key": 1,
+        "sex": "男",
+        "household_no": "H1",
+        "relation": "户主",
+        "father_key": None,
+        "mother_key": None,
+        "town_code": TOWN,
+        "county_code": TOWN[:6],
+        "status": "正常",
+        "status_date": None,
+        "id_birth_date": dt.date(1980, 1, 1),
+        "id_sex": "男",
+    }
+    return pl.DataFrame(
+        [{**base, **r} for r in rows],
+        schema_overrides={
+            "father_key": pl.Int64,
+            "mother_key": pl.Int64,
+            "status_date": pl.Date,
+            "person_key": pl.Int64,
+        },
+    )
+
+
+def lowincome(*rows: dict) -> pl.DataFrame:
+    base = {
+        "period": PERIOD,
+        "household_id": "F1",
+        "name_key": 1,
+        "relation": "本人",
+        "category": "低保",
+        "status": "在保",
+        "enrol_date": dt.date(2020, 1, 1),
+        "stop_date": None,
+        "benefit_fen": 60_000,
+        "household_size": 1,
+        "income_fen": 40_000,
+        "work_ability": "无",
+        "self_care": "全自理",
+        "last_review_date": AS_OF,
+        "town_code": TOWN,
+        "county_code": TOWN[:6],
+        "village": "新庄村",
+        "id_birth_date": dt.date(1960, 1, 1),
+        "id_sex": "男",
+    }
+    return pl.DataFrame(
+        [{**base, **r} for r in rows],
+        schema_overrides={
+            "stop_date": pl.Date,
+            "last_review_date": pl.Date,
+            "person_key": pl.Int64,
+        },
+    )
+
+
+def disability(*rows: dict) -> pl.DataFrame:
+    base = {
+        "period": PERIOD,
+        "certificate_key": 0,
+        "category": "肢体",
+        "grade": "一级",
+        "issue_date": dt.date(2020, 1, 1),
+        "certificate_state": "有效",
+        "living_subsidy": True,
+        "care_subsidy": True,
+        "town_code": TOWN,
+        "county_code": TOWN[:6],
+        "certificate_consistent": True,
+        "id_birth_date": dt.date(1980, 1, 1),
+        "id_sex": "男",
+    }
+    return pl.DataFrame([{**base, **r} for r in rows], schema_overrides={"person_key": pl.Int64})
+
+
+def settlements(*rows: dict) -> pl.DataFrame:
+    base = {
+        "delivery_period": PERIOD,
+        "settlement_id": "s",
+        "oop_fen": 0,
+        "reverses_id": None,
+        "insurance_type": "城乡居民基本医疗保险",
+        "care_type": "住院",
+        "hospital": "医院",
+        "settlement_date": dt.date(2026, 10, 1),
+        "total_fen": 0,
+        "fund_fen": 0,
+        "critical_fen": 0,
+        "assistance_fen": 0,
+        "insured_county_code": TOWN[:6],
+    }
+    return pl.DataFrame(
+        [{**base, **r} for r in rows],
+        schema_overrides={"reverses_id": pl.String, "person_key": pl.Int64},
+    )
+
+
+def empty_like(frame_fn) -> pl.DataFrame:
+    return frame_fn({"person_key": 0}).clear()
+
+
+def inputs(
+    *,
+    hukou_rows=(),
+    lowincome_rows=(),
+    disability_rows=(),
+    settlement_rows=(),
+    invalid=None,
+    period: str = PERIOD,
+) -> Inputs:
+    def build(fn, rows):
+        return fn(*rows) if rows else empty_like(fn)
+
+    low = build(lowincome, lowincome_rows)
+    return Inputs(
+        period=period,
+        as_of=as_of(period),
+        hukou=build(hukou, hukou_rows),
+        disability=build(disability, disability_rows),
+        lowincome=low,
+        lowincome_invalid=invalid
+        if invalid is not None
+        else low.clear().with_columns(reason=pl.lit(None, dtype=pl.String)),
+        settlements=build(settlements, settlement_rows),
+    )

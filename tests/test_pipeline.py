@@ -1,0 +1,130 @@
+"""The whole graph in-process on a tiny city: planted truth, lifecycle across periods,
+byte-identical reruns."""
+
+import hashlib
+
+import dagster as dg
+import duckdb
+import polars as pl
+import pytest
+
+from orchestration.definitions import all_assets
+from orchestration.resources import DoudiResource
+from synth.score import score
+from tests.conftest import truth_dir
+
+PERIODS = ("2026-09", "2026-10")
+
+
+@pytest.fixture(scope="module")
+def run(tiny_city, tmp_path_factory):
+    out = tmp_path_factory.mktemp("out")
+    resource = DoudiResource(
+        inbox=str(tiny_city), out=str(out), warehouse=str(out / "warehouse.duckdb")
+    )
+
+    def materialize(period):
+        result = dg.materialize(all_assets, partition_key=period, resources={"doudi": resource})
+        assert result.success
+        return result
+
+    for period in PERIODS:
+        materialize(period)
+    return out, materialize
+
+
+@pytest.mark.parametrize("period", PERIODS)
+def test_every_planted_lead_is_raised_and_no_decoy(run, tiny_city, period):
+    out, _ = run
+    result = score(
+        pl.read_parquet(out / "leads" / f"{period}.parquet"),
+        truth_dir(tiny_city, period) / "leads.csv",
+    )
+    print(f"\n{period}\n{result.per_rule}")
+    assert result.missed.is_empty(), result.missed
+    assert result.forbidden.is_empty(), result.forbidden
+    assert set(result.per_rule["rule_code"]) == {
+        "MED_OOP_UNCOVERED",
+        "MED_OOP_BELOW_LINE",
+        "DIS_SEVERE_UNCOVERED",
+        "DIS_LIVING_SUBSIDY_MISSING",
+        "DIS_CARE_SUBSIDY_MISSING",
+        "DECEASED_ON_ROLL",
+        "MOVED_OUT_ON_ROLL",
+        "IDENTITY_MISMATCH",
+        "CHILD_UNSUPPORTED",
+        "REVIEW_DUE",
+    }
+
+
+def test_leads_file_columns_and_order(run):
+    out, _ = run
+    leads = pl.read_parquet(out / "leads" / "2026-10.parquet")
+    assert leads.columns == [
+        "lead_id",
+        "period",
+        "rule_code",
+        "priority",
+        "status",
+        "id_number",
+        "name",
+        "county_code",
+        "town_code",
+        "household_id",
+        "evidence",
+        "suggested_action",
+        "due_date",
+        "rule_version",
+    ]
+    assert leads["lead_id"].is_sorted() and leads["lead_id"].is_unique().all()
+    assert leads["id_number"].null_count() == 0 and leads["name"].null_count() == 0
+    assert set(leads["status"]) == {"新增", "持续"}
+
+
+def test_second_period_continues_first_periods_leads(run):
+    out, _ = run
+    first, second = (pl.read_parquet(out / "leads" / f"{p}.parquet") for p in PERIODS)
+    both = first.join(second, on="lead_id", suffix="_next")
+    assert both.height > 0
+    assert set(both["status_next"]) == {"持续"}
+    assert (both["due_date"] == both["due_date_next"]).all()
+    new_ids = set(second.filter(pl.col("status") == "新增")["lead_id"])
+    assert not new_ids & set(first["lead_id"])
+
+
+def _digest(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_running_a_period_again_gives_the_same_bytes(run):
+    out, materialize = run
+    before = _digest(out / "leads" / "2026-10.parquet")
+    materialize("2026-10")
+    assert _digest(out / "leads" / "2026-10.parquet") == before
+
+
+def test_a_lead_closed_by_a_caseworker_is_not_raised_again(run):
+    """Closing is simulated by writing the feedback table the way the feedback reader will."""
+    out, materialize = run
+    first = pl.read_parquet(out / "leads" / "2026-09.parquet")
+    closed = first.filter(pl.col("rule_code") == "DIS_SEVERE_UNCOVERED")["lead_id"][0]
+    con = duckdb.connect(str(out / "warehouse.duckdb"))
+    con.execute(
+        "CREATE TABLE ingested.feedback (period VARCHAR, file VARCHAR, row_number BIGINT, "
+        "lead_id VARCHAR, result VARCHAR, closes BOOLEAN)"
+    )
+    con.execute(
+        "INSERT INTO ingested.feedback VALUES ('2026-10', 'x.xlsx', 5, ?, '不属实', true)", [closed]
+    )
+    con.close()
+    materialize("2026-10")
+    second = pl.read_parquet(out / "leads" / "2026-10.parquet")
+    assert closed not in set(second["lead_id"])
+    con = duckdb.connect(str(out / "warehouse.duckdb"))
+    state = con.sql(
+        "SELECT state, closed_result FROM leads.lead_states WHERE period = '2026-10' AND lead_id = ?",
+        params=[closed],
+    ).fetchall()
+    con.execute("DROP TABLE ingested.feedback")
+    con.close()
+    assert state == [("closed_verified", "不属实")]
