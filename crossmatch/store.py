@@ -6,15 +6,12 @@ import duckdb
 import polars as pl
 
 from crossmatch.lifecycle import STATE_SCHEMA
-from ingest.load import replace_rows
+from ingest.load import replace_rows, table_exists
 
 
 def previous_states(con: duckdb.DuckDBPyConnection, period: str) -> pl.DataFrame:
     """State rows of the latest period before `period` (empty on the first run)."""
-    exists = con.sql(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'leads' AND table_name = 'lead_states'"
-    ).fetchall()[0][0]
-    if not exists:
+    if not table_exists(con, "leads", "lead_states"):
         return pl.DataFrame(schema=STATE_SCHEMA)
     return con.sql(
         "SELECT * FROM leads.lead_states WHERE period = (SELECT max(period) FROM leads.lead_states WHERE period < ?)",
@@ -34,10 +31,7 @@ def save_states(con: duckdb.DuckDBPyConnection, period: str, states: pl.DataFram
 
 def closures(con: duckdb.DuckDBPyConnection, period: str) -> pl.DataFrame:
     """Verification results returned in this period's feedback that close a lead."""
-    exists = con.sql(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'ingested' AND table_name = 'feedback'"
-    ).fetchall()[0][0]
-    if not exists:
+    if not table_exists(con, "ingested", "feedback"):
         return pl.DataFrame(schema={"lead_id": pl.String, "result": pl.String})
     return con.sql(
         "SELECT lead_id, any_value(result ORDER BY file, row_number) AS result FROM ingested.feedback "

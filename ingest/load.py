@@ -19,6 +19,15 @@ class PseudonymCollision(RuntimeError):
     """Two identity numbers share a pseudonym: the key space is too small or the key is wrong."""
 
 
+def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    return bool(
+        con.sql(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+            params=[schema, table],
+        ).fetchall()[0][0]
+    )
+
+
 def replace_rows(
     con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, where: dict[str, str]
 ) -> None:
@@ -92,11 +101,7 @@ def latest_delivery(con: duckdb.DuckDBPyConnection, source: str, period: str) ->
     """The latest period up to `period` with a delivery of `source`, or None."""
     table = f"ingested.{source}"
     column = PERIOD_COLUMN.get(source, "period")
-    exists = con.sql(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'ingested' AND table_name = ?",
-        params=[source],
-    ).fetchall()[0][0]
-    if not exists:
+    if not table_exists(con, "ingested", source):
         return None
     row = con.sql(
         f"SELECT max({column}) FROM {table} WHERE {column} <= ?", params=[period]

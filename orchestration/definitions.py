@@ -2,8 +2,10 @@
 
 import dagster as dg
 
+from doudi_core.settings import Paths
 from orchestration.crossmatch_assets import lead_states
 from orchestration.ingest_assets import ingest_assets
+from orchestration.quality_checks import quality_checks
 from orchestration.resources import DoudiResource
 
 all_assets = [*ingest_assets, lead_states]
@@ -14,6 +16,8 @@ monthly_job = dg.define_asset_job(
 
 defs = dg.Definitions(
     assets=all_assets,
+    asset_checks=quality_checks,
     jobs=[monthly_job],
-    resources={"doudi": DoudiResource()},
+    # `doudi ui` exports DOUDI_INBOX/OUT/WAREHOUSE before this loads; `doudi run` passes its own
+    resources={"doudi": DoudiResource.from_paths(Paths.resolve())},
 )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -11,15 +10,19 @@ import duckdb
 
 from doudi_core.config import Config, load_config
 from doudi_core.pseudonym import PseudonymKey, load_key
-from doudi_core.settings import DEFAULT_INBOX, DEFAULT_OUT, WAREHOUSE_ENV
+from doudi_core.settings import DEFAULT_INBOX, DEFAULT_OUT, Paths
 
 
 class DoudiResource(dg.ConfigurableResource):
-    """Paths come from DOUDI_INBOX / DOUDI_OUT / DOUDI_WAREHOUSE, the same as the dbt profile's."""
+    """Where the inbox, outputs and warehouse are (DOUDI_WAREHOUSE is shared with the dbt profile)."""
 
-    inbox: str = dg.EnvVar("DOUDI_INBOX").get_value(str(DEFAULT_INBOX)) or str(DEFAULT_INBOX)
-    out: str = dg.EnvVar("DOUDI_OUT").get_value(str(DEFAULT_OUT)) or str(DEFAULT_OUT)
-    warehouse: str = os.environ.get(WAREHOUSE_ENV) or str(Path(DEFAULT_OUT) / "warehouse.duckdb")
+    inbox: str = str(DEFAULT_INBOX)
+    out: str = str(DEFAULT_OUT)
+    warehouse: str = str(Path(DEFAULT_OUT) / "warehouse.duckdb")
+
+    @classmethod
+    def from_paths(cls, paths: Paths) -> DoudiResource:
+        return cls(inbox=str(paths.inbox), out=str(paths.out), warehouse=str(paths.warehouse))
 
     @property
     def inbox_path(self) -> Path:

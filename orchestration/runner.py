@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 
 import dagster as dg
@@ -11,7 +12,9 @@ import polars as pl
 from doudi_core.config import load_config
 from doudi_core.pseudonym import PseudonymKeyError, load_key
 from doudi_core.settings import Paths
+from ingest.load import table_exists
 from orchestration.definitions import defs
+from orchestration.resources import DoudiResource
 
 
 def run_period(period: str, paths: Paths) -> int:
@@ -28,23 +31,79 @@ def run_period(period: str, paths: Paths) -> int:
             instance=instance,
             raise_on_error=False,
             run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+            resources={"doudi": DoudiResource.from_paths(paths)},
         )
     _print_accounting(period, paths)
-    if result.success:
+    blocked = _print_quality(period, paths)
+    if result.success and not blocked:
         _print_leads(period, paths)
         print(f"run {period}: completed (Dagster run {result.run_id[:8]})")
         return 0
     for event in result.all_events:
-        if event.is_step_failure:
-            error = event.step_failure_data.error
-            message = (
-                event.step_failure_data.user_failure_data.description
-                if (event.step_failure_data.user_failure_data)
-                else (error.message.strip() if error else "")
+        if event.is_step_failure and "blocking_gate" not in (event.step_key or ""):
+            print(
+                f"FAILED {event.step_key}: {_failure_message(event.step_failure_data)}",
+                file=sys.stderr,
             )
-            print(f"FAILED {event.step_key}: {message}", file=sys.stderr)
-    print(f"run {period}: FAILED; nothing downstream of the failure was published", file=sys.stderr)
+    removed = unpublish(period, paths)
+    print(
+        f"run {period}: FAILED; no leads or workbooks published for {period}"
+        + (f" (removed the earlier {', '.join(removed)})" if removed else ""),
+        file=sys.stderr,
+    )
     return 1
+
+
+def unpublish(period: str, paths: Paths) -> list[str]:
+    """A failed run leaves no leads file or workbooks for its period (earlier periods untouched)."""
+    removed = []
+    leads = paths.out / "leads" / f"{period}.parquet"
+    if leads.exists():
+        leads.unlink()
+        removed.append(str(leads.relative_to(paths.out)))
+    exports = paths.out / "exports" / period
+    if exports.exists():
+        shutil.rmtree(exports)
+        removed.append(str(exports.relative_to(paths.out)))
+    return removed
+
+
+def _print_quality(period: str, paths: Paths) -> int:
+    """Print failed blocking gates (to stderr) and tolerated warnings; returns how many blocked."""
+    if not paths.warehouse.exists():
+        return 0
+    con = duckdb.connect(str(paths.warehouse), read_only=True)
+    try:
+        if not table_exists(con, "ingested", "quality_results"):
+            return 0
+        rows = con.sql(
+            "SELECT source, severity, what, expectation, unexpected_count, element_count, observed, examples "
+            "FROM ingested.quality_results WHERE period = ? AND NOT success ORDER BY severity, source, what",
+            params=[period],
+        ).pl()
+    finally:
+        con.close()
+    blocked = rows.filter(pl.col("severity") == "blocking")
+    for r in blocked.iter_rows(named=True):
+        print(f"BLOCKED {r['source']}: {_describe(r)}", file=sys.stderr)
+    tolerated = rows.filter(pl.col("severity") == "warning")
+    if tolerated.height:
+        print(
+            f"Quality warnings tolerated ({tolerated.height}); report: {paths.out / 'quality' / period / 'index.html'}"
+        )
+        for r in tolerated.iter_rows(named=True):
+            print(f"  warning {r['source']}: {_describe(r)}")
+    return blocked.height
+
+
+def _describe(r: dict) -> str:
+    if r["unexpected_count"] is not None and r["element_count"]:
+        share = r["unexpected_count"] / r["element_count"]
+        counts = f"{r['unexpected_count']:,} of {r['element_count']:,} rows ({share:.1%})"
+    else:
+        counts = f"observed {r['observed']}"
+    where = f"; {r['examples']}" if r["examples"] else ""
+    return f"{r['what']}: {counts}{where} [{r['expectation']}]"
 
 
 def _failure_message(data) -> str:
@@ -62,13 +121,7 @@ def _print_accounting(period: str, paths: Paths) -> None:
         return
     con = duckdb.connect(str(paths.warehouse), read_only=True)
     try:
-        tables = {
-            t
-            for (t,) in con.sql(
-                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'ingested'"
-            ).fetchall()
-        }
-        if "file_accounting" not in tables:
+        if not table_exists(con, "ingested", "file_accounting"):
             return
         frame = con.sql(
             "SELECT source, file, rows_read, rows_loaded, rows_quarantined FROM ingested.file_accounting "

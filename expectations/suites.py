@@ -1,0 +1,237 @@
+"""The quality suites, as code reviewed like code: one blocking and one warning suite per source.
+
+Blocking expectations stop the run (everything downstream of the source);
+warning expectations let it go on and say what was tolerated. Each
+expectation's `meta` says in plain words what it guards, for the run's message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import great_expectations as gx
+from great_expectations import expectations as gxe
+
+from ingest.identity import ID_REASONS
+
+KEY_COLUMN = {
+    "hukou": "person_key",
+    "lowincome": "person_key",
+    "disability": "certificate_key",
+    "medical": "settlement_id",
+}
+CODE_SETS = {
+    "hukou": {
+        "status": ["正常", "死亡", "迁出", "失踪", "服刑在押"],
+        "relation": [
+            "户主",
+            "配偶",
+            "子",
+            "女",
+            "父亲",
+            "母亲",
+            "孙子",
+            "孙女",
+            "兄弟",
+            "姐妹",
+            "其他",
+        ],
+    },
+    "medical": {
+        "care_type": ["住院", "门诊慢特病", "普通门诊"],
+        "insurance_type": ["职工基本医疗保险", "城乡居民基本医疗保险"],
+    },
+    "disability": {
+        "category": ["视力", "听力", "言语", "肢体", "智力", "精神", "多重"],
+        "grade": ["一级", "二级", "三级", "四级"],
+        "certificate_state": ["有效", "注销", "过期"],
+    },
+    "lowincome": {
+        "category": ["低保", "特困", "低保边缘", "支出型困难", "孤儿", "事实无人抚养儿童"],
+        "status": ["在保", "停保"],
+        "relation": ["本人", "配偶", "子女", "父母", "孙子女", "兄弟姐妹", "其他"],
+    },
+}
+DATE_COLUMNS = {
+    "hukou": ["id_birth_date", "status_date"],
+    "medical": ["settlement_date"],
+    "disability": ["issue_date", "id_birth_date"],
+    "lowincome": ["enrol_date", "stop_date", "last_review_date", "id_birth_date"],
+}
+EARLIEST = dt.datetime(1900, 1, 1)  # pandas holds dates as datetime64: bounds must be datetimes
+
+
+def _meta(what: str) -> dict:
+    return {"what": what}
+
+
+def blocking_suite(source: str, columns: list[str], gates: dict) -> gx.ExpectationSuite:
+    suite = gx.ExpectationSuite(name=f"{source}.blocking")
+    suite.add_expectation(
+        gxe.ExpectTableColumnsToMatchSet(
+            column_set=columns,
+            exact_match=False,
+            meta=_meta("the normalised table has its contract's columns"),
+        )
+    )
+    suite.add_expectation(
+        gxe.ExpectColumnValuesToBeUnique(
+            column=KEY_COLUMN[source],
+            meta=_meta(f"no duplicate {KEY_COLUMN[source]} in the delivery"),
+        )
+    )
+    if source == "medical":
+        suite.add_expectation(
+            gxe.ExpectColumnValuesToBeBetween(
+                column="reconcile_diff_fen",
+                min_value=0,
+                max_value=0,
+                mostly=1 - gates["max_unreconciled_share"],
+                meta=_meta(
+                    "医疗总费用 = 统筹 + 大病 + 医疗救助 + 个人自付 (to the cent) for nearly every settlement"
+                ),
+            )
+        )
+    return suite
+
+
+def volume_suite(source: str, gates: dict, previous: str, before: int) -> gx.ExpectationSuite:
+    """Volume against the previous delivery, in total and per file: a truncated or
+    half-exported file is the classic failure."""
+    what = "settlements dated in the delivery's own month" if source == "medical" else "rows"
+    if source == "medical":
+        low, high = gates["min_medical_volume_share"], None
+    else:
+        low, high = 1 - gates["max_snapshot_change_share"], 1 + gates["max_snapshot_change_share"]
+    suite = gx.ExpectationSuite(name=f"{source}.volume")
+    suite.add_expectation(
+        gxe.ExpectTableRowCountToBeBetween(
+            min_value=int(before * low),
+            max_value=None if high is None else int(before * high) + 1,
+            meta=_meta(f"total {what} within the allowed change from {previous} ({before:,})"),
+        )
+    )
+    return suite
+
+
+def file_volume_suite(source: str, gates: dict, previous: str) -> gx.ExpectationSuite:
+    if source == "medical":
+        low, high = gates["min_medical_volume_share"], None
+    else:
+        low, high = 1 - gates["max_snapshot_change_share"], 1 + gates["max_snapshot_change_share"]
+    suite = gx.ExpectationSuite(name=f"{source}.file_volume")
+    suite.add_expectation(
+        gxe.ExpectColumnValuesToBeBetween(
+            column="ratio",
+            min_value=low,
+            max_value=high,
+            meta=_meta(
+                f"each file's volume against the same file in {previous} "
+                f"(files with at least {gates['min_rows_for_file_volume']} rows then)"
+            ),
+        )
+    )
+    return suite
+
+
+def accounting_suite(source: str, gates: dict) -> gx.ExpectationSuite:
+    """Over every row read (loaded or quarantined): shares of invalid identities and of rejects."""
+    suite = gx.ExpectationSuite(name=f"{source}.accounting")
+    suite.add_expectation(
+        gxe.ExpectColumnValuesToNotBeInSet(
+            column="reason",
+            value_set=list(ID_REASONS),
+            mostly=1 - gates["max_invalid_id_share"],
+            meta=_meta(
+                f"at most {gates['max_invalid_id_share']:.0%} of rows with an invalid identity number"
+            ),
+        )
+    )
+    suite.add_expectation(
+        gxe.ExpectColumnValuesToBeInSet(
+            column="reason",
+            value_set=["LOADED"],
+            mostly=1 - gates["max_quarantine_share"],
+            meta=_meta(f"at most {gates['max_quarantine_share']:.0%} of rows quarantined"),
+        )
+    )
+    return suite
+
+
+def warning_suite(source: str, as_of: dt.date) -> gx.ExpectationSuite:
+    suite = gx.ExpectationSuite(name=f"{source}.warnings")
+    for column, values in CODE_SETS[source].items():
+        suite.add_expectation(
+            gxe.ExpectColumnValuesToBeInSet(
+                column=column, value_set=values, meta=_meta(f"{column} within its code table")
+            )
+        )
+    for column in DATE_COLUMNS[source]:
+        suite.add_expectation(
+            gxe.ExpectColumnValuesToBeBetween(
+                column=column,
+                min_value=EARLIEST,
+                max_value=dt.datetime.combine(as_of, dt.time()),
+                meta=_meta(f"{column} between 1900-01-01 and the period's end"),
+            )
+        )
+    if source != "medical":
+        suite.add_expectation(
+            gxe.ExpectColumnValuesToMatchRegex(
+                column="town_code",
+                regex=r"^32(?:1302|1311|1322|1323|1324|1371|1372|1373)\d{3}$",
+                meta=_meta("town codes inside the city's eight counties"),
+            )
+        )
+    if source == "medical":
+        suite.add_expectation(
+            gxe.ExpectColumnValuesToBeBetween(
+                column="reconcile_diff_fen",
+                min_value=0,
+                max_value=0,
+                meta=_meta("every settlement reconciles"),
+            )
+        )
+        suite.add_expectation(
+            gxe.ExpectColumnValuesToBeInSet(
+                column="amount_sign_ok",
+                value_set=[True],
+                meta=_meta(
+                    "amounts non-negative, except reversals (negative, naming what they reverse)"
+                ),
+            )
+        )
+    if source == "disability":
+        suite.add_expectation(
+            gxe.ExpectColumnValuesToBeInSet(
+                column="certificate_consistent",
+                value_set=[True],
+                meta=_meta("残疾人证号 agrees with the identity number, category and grade"),
+            )
+        )
+    if source == "hukou":
+        suite.add_expectation(
+            gxe.ExpectColumnValuesToBeInSet(
+                column="birth_matches_id",
+                value_set=[True],
+                meta=_meta("出生日期 agrees with the identity number"),
+            )
+        )
+        suite.add_expectation(
+            gxe.ExpectColumnValuesToBeInSet(
+                column="status_dated",
+                value_set=[True],
+                meta=_meta("a status other than 正常 carries its 状态变更日期"),
+            )
+        )
+    return suite
+
+
+def accounting_warning_suite(source: str) -> gx.ExpectationSuite:
+    suite = gx.ExpectationSuite(name=f"{source}.accounting_warnings")
+    suite.add_expectation(
+        gxe.ExpectColumnValuesToBeInSet(
+            column="reason", value_set=["LOADED"], meta=_meta("no row quarantined")
+        )
+    )
+    return suite

@@ -1,0 +1,138 @@
+"""Quality gates: break a good tiny city one way at a time and watch the right gate stop the run."""
+
+import hashlib
+import shutil
+
+import duckdb
+import pytest
+
+from doudi_core.settings import Paths
+from orchestration.runner import run_period
+from tests.rewrite import column, rewrite
+
+GOOD, BROKEN = "2026-09", "2026-10"
+
+
+@pytest.fixture(scope="module")
+def baseline(tiny_city, tmp_path_factory):
+    """A warehouse that has run the good 2026-09."""
+    root = tmp_path_factory.mktemp("gates")
+    inbox, out = root / "inbox", root / "out"
+    shutil.copytree(tiny_city / GOOD, inbox / GOOD)
+    paths = Paths(inbox=inbox, out=out, warehouse=out / "warehouse.duckdb")
+    (out / "dagster_home").mkdir(parents=True)
+    assert _run(GOOD, paths) == 0
+    return root
+
+
+def _run(period, paths):
+    import os
+
+    os.environ["DAGSTER_HOME"] = str(paths.out / "dagster_home")
+    return run_period(period, paths)
+
+
+@pytest.fixture
+def scenario(baseline, tiny_city, tmp_path):
+    shutil.copytree(baseline, tmp_path / "w")
+    shutil.copytree(tiny_city / BROKEN, tmp_path / "w" / "inbox" / BROKEN)
+    root = tmp_path / "w"
+    return root, Paths(
+        inbox=root / "inbox", out=root / "out", warehouse=root / "out" / "warehouse.duckdb"
+    )
+
+
+def _digest(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _assert_blocked(root, paths, capsys, *expected):
+    before = _digest(paths.out / "leads" / f"{GOOD}.parquet")
+    status = _run(BROKEN, paths)
+    err = capsys.readouterr().err
+    assert status != 0
+    for text in expected:
+        assert text in err, err
+    assert not (paths.out / "leads" / f"{BROKEN}.parquet").exists()
+    assert not (paths.out / "exports" / BROKEN).exists()
+    con = duckdb.connect(str(paths.warehouse), read_only=True)
+    states = con.sql(
+        "SELECT count(*) FROM leads.lead_states WHERE period = ?", params=[BROKEN]
+    ).fetchall()[0][0]
+    con.close()
+    assert states == 0, "the cross-match ran although a gate failed"
+    assert _digest(paths.out / "leads" / f"{GOOD}.parquet") == before
+    return err
+
+
+def _files(root, source):
+    return sorted((root / "inbox" / BROKEN / source).iterdir())
+
+
+def test_a_required_column_removed(scenario, capsys):
+    root, paths = scenario
+    target = _files(root, "disability")[0]
+
+    def drop(header, rows):
+        i = column(header, "残疾等级")
+        return header[:i] + header[i + 1 :], [r[:i] + r[i + 1 :] for r in rows]
+
+    rewrite(target, drop)
+    _assert_blocked(root, paths, capsys, "disability", target.name, "残疾等级")
+
+
+def test_a_truncated_medical_file(scenario, capsys):
+    root, paths = scenario
+    target = max(_files(root, "medical"), key=lambda p: p.stat().st_size)
+    rewrite(target, lambda header, rows: (header, rows[: len(rows) // 2]))
+    _assert_blocked(root, paths, capsys, "BLOCKED medical", "each file's volume", target.name)
+
+
+def test_twenty_percent_invalid_identity_numbers(scenario, capsys):
+    root, paths = scenario
+
+    def corrupt(header, rows):
+        i = column(header, "公民身份号码")
+        for n, row in enumerate(rows):
+            if n % 5 == 0 and len(row[i].strip()) == 18:
+                row[i] = row[i].strip()[:17] + ("0" if row[i].strip()[17] != "0" else "1")
+        return header, rows
+
+    for target in _files(root, "hukou"):
+        rewrite(target, corrupt)
+    _assert_blocked(root, paths, capsys, "BLOCKED hukou", "invalid identity number", "rows (")
+
+
+def test_settlements_that_do_not_reconcile(scenario, capsys):
+    root, paths = scenario
+
+    def skew(header, rows):
+        i = column(header, "个人自付")
+        for n, row in enumerate(rows):
+            if n % 10 == 0:
+                row[i] = f"{float(row[i].replace(',', '')) + 1:.2f}"
+        return header, rows
+
+    for target in _files(root, "medical"):
+        rewrite(target, skew)
+    _assert_blocked(root, paths, capsys, "BLOCKED medical", "医疗总费用")
+
+
+def test_a_snapshot_forty_percent_smaller(scenario, capsys):
+    root, paths = scenario
+    for target in _files(root, "lowincome"):
+        rewrite(
+            target, lambda header, rows: (header, [r for n, r in enumerate(rows) if n % 5 >= 2])
+        )
+    _assert_blocked(
+        root, paths, capsys, "BLOCKED lowincome", "total rows within the allowed change"
+    )
+
+
+def test_a_tolerable_imperfection_passes_with_a_warning(scenario, capsys):
+    _root, paths = scenario  # the generated city carries a handful of invalid rows per source
+    assert _run(BROKEN, paths) == 0
+    out = capsys.readouterr().out
+    assert "Quality warnings tolerated" in out and "no row quarantined" in out
+    assert (paths.out / "leads" / f"{BROKEN}.parquet").exists()
+    assert (paths.out / "quality" / BROKEN / "index.html").exists()
