@@ -32,46 +32,65 @@ def clean(raw: pl.Expr) -> pl.Expr:
     )
 
 
-def check_char(body17: pl.Expr) -> pl.Expr:
-    """ISO 7064 MOD 11-2 check character of a 17-digit string expression."""
-    total = pl.sum_horizontal(
-        body17.str.slice(i, 1).cast(pl.Int32, strict=False) * weight
-        for i, weight in enumerate(WEIGHTS)
-    )
+def _check_char(body17: pl.Expr) -> pl.Expr:
+    """ISO 7064 MOD 11-2 over the 17 digits, read as one integer (fast integer arithmetic)."""
+    number = body17.cast(pl.Int64, strict=False)
+    total = pl.sum_horizontal((number // 10 ** (16 - i) % 10) * w for i, w in enumerate(WEIGHTS))
     return pl.lit(CHECK_CHARS).str.slice(total % 11, 1)
 
 
-def normalise(raw: pl.Expr, latest_birth: dt.date, earliest_year: int = 1900) -> dict[str, pl.Expr]:
-    """Expressions for `cleaned`, `id18` (null unless valid) and `reason` (null when valid)."""
-    cleaned = clean(raw)
-    is18 = cleaned.str.contains(r"^\d{17}[\dX]$")
-    is15 = cleaned.str.contains(r"^\d{15}$")
-    body17 = (
+def add_identity(
+    frame: pl.LazyFrame,
+    raw: str,
+    *,
+    id18: str,
+    cleaned: str | None = None,
+    reason: str | None = None,
+    latest_birth: dt.date,
+    earliest_year: int = 1900,
+) -> pl.LazyFrame:
+    """Add the normalised number `id18` (null unless valid), optionally the `cleaned` number
+    as delivered and the quarantine `reason`, computed step by step (no repeated work)."""
+    c, body, check, birth = (f"_{id18}_{part}" for part in ("clean", "body", "check", "birth"))
+    frame = frame.with_columns(clean(pl.col(raw)).alias(c))
+    is18 = pl.col(c).str.contains(r"^\d{17}[\dX]$")
+    is15 = pl.col(c).str.contains(r"^\d{15}$")
+    frame = frame.with_columns(
         pl.when(is18)
-        .then(cleaned.str.slice(0, 17))
+        .then(pl.col(c).str.slice(0, 17))
         .when(is15)
-        .then(pl.concat_str(cleaned.str.slice(0, 6), pl.lit("19"), cleaned.str.slice(6, 9)))
+        .then(pl.concat_str(pl.col(c).str.slice(0, 6), pl.lit("19"), pl.col(c).str.slice(6, 9)))
+        .alias(body)
     )
-    expected = check_char(body17)
-    birth = body17.str.slice(6, 8).str.to_date("%Y%m%d", strict=False)
-    reason = (
-        pl.when(cleaned.is_null())
+    frame = frame.with_columns(
+        _check_char(pl.col(body)).alias(check),
+        pl.col(body).str.slice(6, 8).str.to_date("%Y%m%d", strict=False).alias(birth),
+    )
+    why = (
+        pl.when(pl.col(c).is_null())
         .then(pl.lit(ID_MISSING))
-        .when(~(is18 | is15))
+        .when(pl.col(body).is_null())
         .then(pl.lit(ID_MALFORMED))
-        .when(is18 & (cleaned.str.slice(17, 1) != expected))
+        .when((pl.col(c).str.len_chars() == 18) & (pl.col(c).str.slice(17, 1) != pl.col(check)))
         .then(pl.lit(ID_BAD_CHECK_DIGIT))
         .when(
-            birth.is_null()
-            | (birth > pl.lit(latest_birth))
-            | (birth < pl.lit(dt.date(earliest_year, 1, 1)))
+            pl.col(birth).is_null()
+            | (pl.col(birth) > pl.lit(latest_birth))
+            | (pl.col(birth) < pl.lit(dt.date(earliest_year, 1, 1)))
         )
         .then(pl.lit(ID_BAD_BIRTH_DATE))
-        .when(~body17.str.slice(0, 2).is_in(sorted(PROVINCE_CODES)))
+        .when(~pl.col(body).str.slice(0, 2).is_in(sorted(PROVINCE_CODES)))
         .then(pl.lit(ID_UNKNOWN_PROVINCE))
     )
-    id18 = pl.when(reason.is_null()).then(pl.concat_str(body17, expected))
-    return {"cleaned": cleaned, "id18": id18, "reason": reason}
+    frame = frame.with_columns(why.alias(f"_{id18}_why"))
+    outputs = [
+        pl.when(pl.col(f"_{id18}_why").is_null()).then(pl.concat_str(body, check)).alias(id18)
+    ]
+    if cleaned:
+        outputs.append(pl.col(c).alias(cleaned))
+    if reason:
+        outputs.append(pl.col(f"_{id18}_why").alias(reason))
+    return frame.with_columns(outputs).drop(c, body, check, birth, f"_{id18}_why")
 
 
 def birth_date(id18: pl.Expr) -> pl.Expr:

@@ -44,6 +44,16 @@ def replace_rows(
         con.unregister("incoming")
 
 
+def append_rows(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {table.split('.')[0]}")
+    con.register("incoming", frame)
+    try:
+        con.execute(f"CREATE TABLE IF NOT EXISTS {table} AS SELECT * FROM incoming LIMIT 0")
+        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming")
+    finally:
+        con.unregister("incoming")
+
+
 def load_delivery(con: duckdb.DuckDBPyConnection, delivery: Delivery) -> None:
     """One transaction per delivery: a crash leaves the previous state, never half of one."""
     source, period = delivery.source, delivery.period
@@ -52,15 +62,8 @@ def load_delivery(con: duckdb.DuckDBPyConnection, delivery: Delivery) -> None:
         for name, frame in delivery.tables.items():
             column = PERIOD_COLUMN.get(name, "period")
             replace_rows(con, f"ingested.{name}", frame, {column: period})
-        replace_rows(
-            con, "vault.people", delivery.vault["people"], {"period": period, "source": source}
-        )
-        replace_rows(
-            con,
-            "vault.quarantine",
-            delivery.vault["quarantine"],
-            {"period": period, "source": source},
-        )
+        for name, frame in delivery.vault.items():  # people, quarantine, and any source's own
+            replace_rows(con, f"vault.{name}", frame, {"period": period, "source": source})
         summary = delivery.vault["quarantine"].drop("raw_values")
         replace_rows(con, "ingested.quarantine", summary, {"period": period, "source": source})
         replace_rows(

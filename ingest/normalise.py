@@ -27,10 +27,15 @@ OUTSIDE_CITY = "OUTSIDE_CITY"
 COUNTY_CODES = sorted(COUNTIES)
 
 
-def _identity(frame: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
-    exprs = identity.normalise(pl.col("id_number"), as_of)
-    return frame.with_columns(
-        id_cleaned=exprs["cleaned"], id18=exprs["id18"], _id_reason=exprs["reason"]
+def _identity(frame: pl.DataFrame, as_of: dt.date) -> pl.LazyFrame:
+    """Start the lazy plan with the person's number normalised (the rest of the plan shares it)."""
+    return identity.add_identity(
+        frame.lazy(),
+        "id_number",
+        id18="id18",
+        cleaned="id_cleaned",
+        reason="_id_reason",
+        latest_birth=as_of,
     )
 
 
@@ -66,12 +71,12 @@ def _serial_ok() -> pl.Expr:
 
 def normalise_hukou(raw: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
     frame = _identity(raw, as_of)
-    father = identity.normalise(pl.col("father_id_number"), as_of)
-    mother = identity.normalise(pl.col("mother_id_number"), as_of)
+    for parent in ("father", "mother"):
+        frame = identity.add_identity(
+            frame, f"{parent}_id_number", id18=f"{parent}_id18", latest_birth=as_of
+        )
     town, town_checks = _town()
     frame = frame.with_columns(
-        father_id18=father["id18"],
-        mother_id18=mother["id18"],
         sex_code=map_code(pl.col("sex"), s.SEX),
         birth=parse_date(pl.col("birth_date"), _serial_ok()),
         relation_code=map_code(pl.col("relation"), s.HUKOU_RELATION),
@@ -91,7 +96,7 @@ def normalise_hukou(raw: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
         *_date_checks("status_date", "status_changed", as_of, required=False),
         *town_checks,
     ]
-    return frame.with_columns(_reason=_reason_with_id(checks))
+    return frame.with_columns(_reason=_reason_with_id(checks)).collect()
 
 
 def normalise_medical(raw: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
@@ -127,7 +132,7 @@ def normalise_medical(raw: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
         (county.is_null(), REQUIRED_VALUE_MISSING),
         (~county.is_in(COUNTY_CODES), OUTSIDE_CITY),
     ]
-    return frame.with_columns(_reason=_reason_with_id(checks))
+    return frame.with_columns(_reason=_reason_with_id(checks)).collect()
 
 
 def normalise_disability(raw: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
@@ -154,7 +159,7 @@ def normalise_disability(raw: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
         *_code_checks("care_subsidy", "care_code"),
         *town_checks,
     ]
-    return frame.with_columns(_reason=_reason_with_id(checks))
+    return frame.with_columns(_reason=_reason_with_id(checks)).collect()
 
 
 def normalise_lowincome(raw: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
@@ -194,7 +199,7 @@ def normalise_lowincome(raw: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
         *_date_checks("last_review_date", "reviewed_on", as_of, required=False),
         *town_checks,
     ]
-    return frame.with_columns(_reason=_reason_with_id(checks))
+    return frame.with_columns(_reason=_reason_with_id(checks)).collect()
 
 
 def _reason_with_id(checks: list[tuple[pl.Expr, str | pl.Expr]]) -> pl.Expr:

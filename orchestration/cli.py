@@ -23,9 +23,11 @@ def _paths(args: argparse.Namespace) -> Paths:
     os.environ.setdefault("DAGSTER_HOME", str(paths.out / "dagster_home"))
     home = Path(os.environ["DAGSTER_HOME"])
     home.mkdir(parents=True, exist_ok=True)
-    (
+    settings = (
         home / "dagster.yaml"
-    ).touch()  # local sqlite storage: runs from `doudi run` show in `doudi ui`
+    )  # local sqlite storage: `doudi ui` shows the runs `doudi run` made
+    if not settings.exists():
+        settings.write_text("telemetry:\n  enabled: false\n")
     return paths
 
 

@@ -11,7 +11,10 @@ from doudi_core.period import as_of
 from orchestration.partitions import periods
 from orchestration.resources import DoudiResource
 
-INGESTED = [dg.AssetKey(["ingested", s]) for s in ("hukou", "medical", "disability", "lowincome")]
+INGESTED = [
+    dg.AssetKey(["ingested", s])
+    for s in ("hukou", "medical", "disability", "lowincome", "feedback")
+]
 
 
 @dg.asset(

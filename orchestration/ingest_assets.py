@@ -3,12 +3,15 @@
 import dagster as dg
 import polars as pl
 
+from doudi_core.period import as_of
 from ingest.delivery import ingest_source
 from ingest.files import FileRejected
 from ingest.load import clear_period, latest_delivery, load_delivery
 from ingest.sources import SOURCES
 from orchestration.partitions import periods
 from orchestration.resources import DoudiResource
+from workbooks.feedback import delivery as read_feedback
+from workbooks.feedback import issued_leads
 
 
 def markdown_table(frame: pl.DataFrame) -> str:
@@ -94,3 +97,33 @@ def _build(source: str) -> dg.AssetsDefinition:
 
 
 ingest_assets = [_build(source) for source in SOURCES]
+
+
+@dg.asset(
+    key=["ingested", "feedback"],
+    group_name="ingest",
+    partitions_def=periods,
+    kinds={"excel", "duckdb"},
+    description="Caseworkers' returned county workbooks (INBOX/<period>/feedback/): 线索编号 and the "
+    "verification columns, validated row by row; rejected rows quarantined with a reason.",
+)
+def feedback(context: dg.AssetExecutionContext, doudi: DoudiResource) -> dg.MaterializeResult:
+    period = context.partition_key
+    folder = doudi.inbox_path / period / "feedback"
+    with doudi.connect() as con:
+        returned = read_feedback(folder, period, issued_leads(con, period), as_of(period))
+        load_delivery(con, returned)
+    for warning in returned.warnings:
+        context.log.warning(f"feedback: {warning}")
+    answers = returned.tables["feedback"]
+    return dg.MaterializeResult(
+        metadata={
+            "files": dg.MetadataValue.int(returned.accounting.height),
+            "answers_accepted": dg.MetadataValue.int(answers.height),
+            "closing": dg.MetadataValue.int(int(answers["closes"].sum())),
+            "rows_rejected": dg.MetadataValue.int(returned.vault["quarantine"].height),
+            "results": dg.MetadataValue.json(
+                dict(answers.group_by("result").len().sort("result").rows())
+            ),
+        }
+    )

@@ -284,8 +284,16 @@ def _adult(pl_: Planter, sex: str = "男", age: int = 45, **kw) -> tuple[int, st
     return pid, id18, hh
 
 
+FORMULA_NAMES = [
+    "=1+2柏",
+    "+柏某",
+    "-柏某",
+    "@柏某",
+]  # other departments' text that looks like a formula
+
+
 def med_uncovered(p: Planter, m: str) -> None:
-    pid, id18, _ = _adult(p)
+    pid, id18, _ = _adult(p, name=FORMULA_NAMES[int(m[5:7]) % len(FORMULA_NAMES)])
     bills = [(day_of(m, 5), 1_200_000), (day_of(m, 15), 1_300_050)]
     for day, fen in bills:
         p.settle(pid, day, fen)

@@ -16,8 +16,10 @@ AS_OF = dt.date(2026, 10, 31)
 
 
 def _run(values: list[str | None]) -> pl.DataFrame:
-    exprs = identity.normalise(pl.col("raw"), AS_OF)
-    return pl.DataFrame({"raw": values}, schema={"raw": pl.String}).with_columns(**exprs)
+    frame = pl.DataFrame({"raw": values}, schema={"raw": pl.String}).lazy()
+    return identity.add_identity(
+        frame, "raw", id18="id18", cleaned="cleaned", reason="reason", latest_birth=AS_OF
+    ).collect()
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,6 @@ byte-identical reruns."""
 import hashlib
 
 import dagster as dg
-import duckdb
 import polars as pl
 import pytest
 
@@ -101,30 +100,3 @@ def test_running_a_period_again_gives_the_same_bytes(run):
     before = _digest(out / "leads" / "2026-10.parquet")
     materialize("2026-10")
     assert _digest(out / "leads" / "2026-10.parquet") == before
-
-
-def test_a_lead_closed_by_a_caseworker_is_not_raised_again(run):
-    """Closing is simulated by writing the feedback table the way the feedback reader will."""
-    out, materialize = run
-    first = pl.read_parquet(out / "leads" / "2026-09.parquet")
-    closed = first.filter(pl.col("rule_code") == "DIS_SEVERE_UNCOVERED")["lead_id"][0]
-    con = duckdb.connect(str(out / "warehouse.duckdb"))
-    con.execute(
-        "CREATE TABLE ingested.feedback (period VARCHAR, file VARCHAR, row_number BIGINT, "
-        "lead_id VARCHAR, result VARCHAR, closes BOOLEAN)"
-    )
-    con.execute(
-        "INSERT INTO ingested.feedback VALUES ('2026-10', 'x.xlsx', 5, ?, '不属实', true)", [closed]
-    )
-    con.close()
-    materialize("2026-10")
-    second = pl.read_parquet(out / "leads" / "2026-10.parquet")
-    assert closed not in set(second["lead_id"])
-    con = duckdb.connect(str(out / "warehouse.duckdb"))
-    state = con.sql(
-        "SELECT state, closed_result FROM leads.lead_states WHERE period = '2026-10' AND lead_id = ?",
-        params=[closed],
-    ).fetchall()
-    con.execute("DROP TABLE ingested.feedback")
-    con.close()
-    assert state == [("closed_verified", "不属实")]

@@ -1,0 +1,238 @@
+"""County workbooks out, caseworkers' answers back in: the round trip of outputs.md."""
+
+import datetime as dt
+import shutil
+
+import dagster as dg
+import duckdb
+import openpyxl
+import polars as pl
+import pytest
+
+from doudi_core.places import COUNTIES
+from orchestration.definitions import all_assets
+from orchestration.resources import DoudiResource
+from workbooks.layout import RESULTS
+
+FIRST, SECOND = "2026-09", "2026-10"
+
+
+@pytest.fixture(scope="module")
+def first_run(tiny_city, tmp_path_factory):
+    root = tmp_path_factory.mktemp("wb")
+    shutil.copytree(tiny_city, root / "inbox")
+    resource = DoudiResource(
+        inbox=str(root / "inbox"), out=str(root / "out"), warehouse=str(root / "out" / "w.duckdb")
+    )
+    assert dg.materialize(all_assets, partition_key=FIRST, resources={"doudi": resource}).success
+    return root, resource
+
+
+def _books(root, period):
+    return sorted((root / "out" / "exports" / period).glob("*.xlsx"))
+
+
+def _lead_rows(sheet):
+    header = [c.value for c in sheet[1]]
+    return header, [r for r in sheet.iter_rows(min_row=2) if r[0].value]
+
+
+def test_each_county_workbook_holds_only_its_own_leads(first_run):
+    root, _ = first_run
+    leads = pl.read_parquet(root / "out" / "leads" / f"{FIRST}.parquet")
+    books = _books(root, FIRST)
+    assert {p.name for p in books} == {
+        f"{c}_{COUNTIES[c]}.xlsx" for c in leads["county_code"].unique()
+    }
+    seen = []
+    for path in books:
+        county = path.name[:6]
+        book = openpyxl.load_workbook(path)
+        assert book.sheetnames[0] == "汇总"
+        assert book["汇总"]["B2"].value == county and book["汇总"]["B3"].value == FIRST
+        assert book.properties.subject == f"county={county};period={FIRST}"
+        for sheet in book.worksheets[1:]:
+            header, rows = _lead_rows(sheet)
+            assert header[:12] == [
+                "线索编号",
+                "预警类型",
+                "优先级",
+                "状态",
+                "姓名",
+                "公民身份号码",
+                "性别",
+                "年龄",
+                "村(社区)",
+                "触发依据",
+                "建议措施",
+                "核查截止日期",
+            ]
+            assert header[12:] == ["核查结果", "核查日期", "核查人", "备注"]
+            ids = [r[0].value for r in rows]
+            seen += ids
+            expected = set(leads.filter(pl.col("county_code") == county)["lead_id"])
+            assert set(ids) <= expected
+            assert sheet.freeze_panes == "C2"
+            lists = [v for v in sheet.data_validations.dataValidation if v.type == "list"]
+            assert len(lists) == 1
+            assert lists[0].formula1.strip('"').split(",") == RESULTS
+            assert sheet.protection.sheet
+            assert (
+                sheet.page_setup.orientation == "landscape"
+                and str(sheet.page_setup.paperSize) == "9"
+            )
+    assert sorted(seen) == sorted(leads["lead_id"].to_list())
+
+
+def test_no_text_cell_starts_like_a_formula(first_run):
+    root, _ = first_run
+    names = pl.read_parquet(root / "out" / "leads" / f"{FIRST}.parquet")["name"]
+    assert names.str.contains(r"^[=+\-@]").any(), "the generator plants formula-like names"
+    for path in _books(root, FIRST):
+        for sheet in openpyxl.load_workbook(path).worksheets:
+            for row in sheet.iter_rows():
+                for cell in row:
+                    if isinstance(cell.value, str):
+                        assert not cell.value.startswith(("=", "+", "-", "@")), (
+                            path.name,
+                            cell.coordinate,
+                        )
+
+
+def test_every_workbook_is_audited(first_run):
+    root, resource = first_run
+    con = duckdb.connect(resource.warehouse, read_only=True)
+    audit = con.sql(
+        "SELECT file, rows, sha256 FROM exports.workbook_audit WHERE period = ?", params=[FIRST]
+    ).pl()
+    con.close()
+    import hashlib
+
+    for path in _books(root, FIRST):
+        row = audit.filter(pl.col("file") == f"exports/{FIRST}/{path.name}")
+        assert row.height >= 1
+        assert row["sha256"][-1] == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert not list((root / "out" / "exports" / FIRST).glob(".*tmp"))
+
+
+def _fill(path, answers):
+    """Answer leads the way a caseworker does: values picked from the sheet's own drop-down."""
+    book = openpyxl.load_workbook(path)
+    for sheet in book.worksheets[1:]:
+        choices = (
+            next(v for v in sheet.data_validations.dataValidation if v.type == "list")
+            .formula1.strip('"')
+            .split(",")
+        )
+        header, rows = _lead_rows(sheet)
+        col = {
+            name: header.index(name)
+            for name in ("线索编号", "核查结果", "核查日期", "核查人", "备注")
+        }
+        for row in rows:
+            lead = row[col["线索编号"]].value
+            if lead in answers:
+                result, day, lead_override = answers[lead]
+                assert result in choices or result == "随便写"
+                row[col["核查结果"]].value = result
+                row[col["核查日期"]].value = day
+                row[col["核查人"]].value = "王核查"
+                if lead_override:
+                    row[col["线索编号"]].value = lead_override
+    return book
+
+
+def test_round_trip_closes_answered_leads_and_quarantines_bad_rows(first_run, tmp_path):
+    root, resource = first_run
+    leads = pl.read_parquet(root / "out" / "leads" / f"{FIRST}.parquet")
+    county = "321322"
+    stable = pl.col("rule_code").is_in(
+        ["DIS_SEVERE_UNCOVERED", "DIS_CARE_SUBSIDY_MISSING"]
+    )  # certificates persist
+    mine = (
+        leads.filter((pl.col("county_code") == county) & stable)
+        .sort("lead_id")["lead_id"]
+        .to_list()
+    )
+    other = leads.filter(pl.col("county_code") != county)["lead_id"][0]
+    closed, progress, bad_result, future, unknown = mine[:5]
+    answers = {
+        closed: ("不属实", dt.datetime(2026, 10, 20), None),
+        progress: ("属实-待办理", dt.datetime(2026, 10, 21), None),
+        bad_result: ("随便写", dt.datetime(2026, 10, 21), None),
+        future: ("无法核实", dt.datetime(2026, 12, 1), None),
+        unknown: ("不属实", dt.datetime(2026, 10, 2), "MOU-2609-FFFFFFFFFF"),
+    }
+    path = next(p for p in _books(root, FIRST) if p.name.startswith(county))
+    book = _fill(path, answers)
+    sheet = book.worksheets[1]
+    sheet.append(
+        [
+            other,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            "不属实",
+            dt.datetime(2026, 10, 5),
+            "王核查",
+            None,
+        ]
+    )  # another county's lead
+    folder = root / "inbox" / SECOND / "feedback"
+    folder.mkdir(parents=True, exist_ok=True)
+    book.save(folder / "沭阳回收.xlsx")
+    shutil.copy(
+        folder / "沭阳回收.xlsx", folder / "沭阳回收(1).xlsx"
+    )  # the same workbook returned twice
+    stray = openpyxl.Workbook()
+    stray.active.append(["姓名", "备注"])
+    stray.save(folder / "其他表格.xlsx")
+
+    result = dg.materialize(all_assets, partition_key=SECOND, resources={"doudi": resource})
+    assert result.success
+    second = pl.read_parquet(root / "out" / "leads" / f"{SECOND}.parquet")
+    ids = set(second["lead_id"])
+    assert closed not in ids
+    assert progress in ids and second.filter(pl.col("lead_id") == progress)["status"][0] == "持续"
+    con = duckdb.connect(resource.warehouse, read_only=True)
+    rejected = dict(
+        con.sql(
+            "SELECT reason, count(*) FROM ingested.quarantine WHERE period = ? AND source = 'feedback' "
+            "GROUP BY ALL",
+            params=[SECOND],
+        ).fetchall()
+    )
+    state = con.sql(
+        "SELECT state, closed_result FROM leads.lead_states WHERE period = ? AND lead_id = ?",
+        params=[SECOND, closed],
+    ).fetchall()
+    accounting = con.sql(
+        "SELECT sum(rows_read), sum(rows_loaded + rows_quarantined) FROM ingested.file_accounting "
+        "WHERE period = ? AND source = 'feedback'",
+        params=[SECOND],
+    ).fetchall()[0]
+    con.close()
+    assert state == [("closed_verified", "不属实")]
+    # each bad row is rejected in both copies; the copy's two valid answers change nothing
+    assert rejected == {
+        "RESULT_NOT_IN_LIST": 2,
+        "DATE_AFTER_PERIOD": 2,
+        "UNKNOWN_LEAD": 2,
+        "WRONG_COUNTY": 2,
+        "DUPLICATE_ANSWER": 2,
+        "NOT_A_DOUDI_WORKBOOK": 1,
+    }
+    assert accounting[0] == accounting[1]  # a file rejected whole is one quarantined entry (row 0)
+
+    # run the second period again: same answers, same outcome (nothing counted twice)
+    assert dg.materialize(all_assets, partition_key=SECOND, resources={"doudi": resource}).success
+    again = pl.read_parquet(root / "out" / "leads" / f"{SECOND}.parquet")
+    assert again.equals(second)

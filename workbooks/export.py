@@ -1,0 +1,97 @@
+"""Split the period's leads file by county and write the workbooks, with an audit row each."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from doudi_core.config import Config
+from doudi_core.places import COUNTIES
+from ingest.load import append_rows
+from workbooks.writer import workbook_path, write_county_workbook
+
+TOWNS_FILE = Path(__file__).resolve().parent.parent / "config" / "towns.csv"
+
+
+def town_names(path: Path = TOWNS_FILE) -> dict[str, str]:
+    with path.open(encoding="utf-8") as handle:
+        return {row["town_code"]: row["town_name"] for row in csv.DictReader(handle)}
+
+
+def workbook_rows(
+    leads: pl.DataFrame, villages: pl.DataFrame, config: Config, as_of: dt.date
+) -> pl.DataFrame:
+    """The leads file plus what caseworkers see besides: rule name, sex, age, village."""
+    names = {code: config.rule(code)["name"] for code in config.rule_codes}
+    valid = pl.col("id_number").str.contains(r"^\d{17}[\dX]$")
+    birth = pl.col("id_number").str.slice(6, 8).str.to_date("%Y%m%d", strict=False)
+    had_birthday = (birth.dt.month() < as_of.month) | (
+        (birth.dt.month() == as_of.month) & (birth.dt.day() <= as_of.day)
+    )
+    age = pl.lit(as_of.year) - birth.dt.year() - pl.when(had_birthday).then(0).otherwise(1)
+    odd = pl.col("id_number").str.slice(16, 1).cast(pl.Int32, strict=False) % 2 == 1
+    return leads.join(villages, on="household_id", how="left").with_columns(
+        rule_name=pl.col("rule_code").replace_strict(names, return_dtype=pl.String),
+        sex=pl.when(valid).then(pl.when(odd).then(pl.lit("男")).otherwise(pl.lit("女"))),
+        age=pl.when(valid).then(age.cast(pl.Int64)),
+    )
+
+
+def villages(con: duckdb.DuckDBPyConnection, period: str) -> pl.DataFrame:
+    return con.sql(
+        "SELECT household_id, min(village) AS village FROM ingested.lowincome WHERE period = "
+        "(SELECT max(period) FROM ingested.lowincome WHERE period <= ?) GROUP BY household_id",
+        params=[period],
+    ).pl()
+
+
+def export_period(
+    con: duckdb.DuckDBPyConnection,
+    leads: pl.DataFrame,
+    out: Path,
+    period: str,
+    as_of: dt.date,
+    config: Config,
+    written_at: dt.datetime,
+) -> pl.DataFrame:
+    """Write one workbook per county that has leads; returns (and records) the audit rows."""
+    rows = workbook_rows(leads, villages(con, period), config, as_of)
+    towns = town_names()
+    audit = []
+    for county in sorted(rows["county_code"].drop_nulls().unique().to_list()):
+        county_leads = rows.filter(pl.col("county_code") == county)
+        name = COUNTIES.get(county, county)
+        path = workbook_path(out, period, county, name)
+        digest = write_county_workbook(path, county_leads, period, county, name, towns, as_of)
+        audit.append(
+            {
+                "period": period,
+                "county_code": county,
+                "file": str(path.relative_to(out)),
+                "rows": county_leads.height,
+                "sha256": digest,
+                "written_at": written_at,
+            }
+        )
+    frame = pl.DataFrame(
+        audit,
+        schema={
+            "period": pl.String,
+            "county_code": pl.String,
+            "file": pl.String,
+            "rows": pl.Int64,
+            "sha256": pl.String,
+            "written_at": pl.Datetime("us"),
+        },
+    )
+    for stale in sorted(
+        (out / "exports" / period).glob("*.xlsx")
+    ):  # counties with no leads any more
+        if str(stale.relative_to(out)) not in set(frame["file"]):
+            stale.unlink()
+    append_rows(con, "exports.workbook_audit", frame)  # append-only: every write is recorded
+    return frame

@@ -1,0 +1,58 @@
+"""What a county workbook holds (outputs.md): sheets, Chinese headers, the result list."""
+
+from __future__ import annotations
+
+RESULTS = [
+    "属实-已纳入救助",
+    "属实-已停保或调整",
+    "属实-待办理",
+    "不属实",
+    "已享受相关待遇",
+    "无法核实",
+]
+KEEPS_OPEN = "属实-待办理"
+
+LEAD_HEADERS = [  # header, field, column width (characters; Chinese counts double) for A4 landscape
+    ("线索编号", "lead_id", 20),
+    ("预警类型", "rule_name", 14),
+    ("优先级", "priority", 5),
+    ("状态", "status", 5),
+    ("姓名", "name", 8),
+    ("公民身份号码", "id_number", 19.5),
+    ("性别", "sex", 4),
+    ("年龄", "age", 4),
+    ("村(社区)", "village", 10),
+    ("触发依据", "evidence", 30),
+    ("建议措施", "suggested_action", 24),
+    ("核查截止日期", "due_date", 11),
+]
+VERIFICATION_HEADERS = [("核查结果", 14), ("核查日期", 11), ("核查人", 8), ("备注", 14)]
+SUMMARY_SHEET = "汇总"
+FORMULA_PREFIXES = ("=", "+", "-", "@")
+
+
+def neutralise(text: str | None) -> str | None:
+    """No text cell may start like a formula: such text (names, addresses, evidence from
+    other departments) gets a leading apostrophe, as spreadsheet guidance recommends."""
+    if text and text.startswith(FORMULA_PREFIXES):
+        return "'" + text
+    return text
+
+
+def sheet_name(town_code: str | None, town_name: str | None) -> str:
+    """Excel sheet names: at most 31 characters, none of []:*?/\\."""
+    name = f"{town_name}（{town_code}）" if town_name else (town_code or "未知乡镇")
+    for char in "[]:*?/\\":
+        name = name.replace(char, "_")
+    return name[:31]
+
+
+def display_width(text: str) -> int:
+    """Columns a text needs: CJK and full-width characters take two."""
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+
+
+def lines_needed(text: str | None, width: float) -> int:
+    if not text:
+        return 1
+    return max(1, -(-display_width(text) // max(int(width) - 1, 1)))

@@ -1,0 +1,231 @@
+"""Write one county's workbook with XlsxWriter: a 汇总 sheet and one sheet per town.
+
+Drop-down for 核查结果, date validation, frozen header, filters, widths, 高
+highlighted, A4 landscape with the header repeated, sheets protected except the
+four verification columns, formula-like text neutralised, written atomically.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+from pathlib import Path
+
+import polars as pl
+import xlsxwriter
+
+from workbooks.layout import (
+    LEAD_HEADERS,
+    RESULTS,
+    SUMMARY_SHEET,
+    VERIFICATION_HEADERS,
+    lines_needed,
+    neutralise,
+    sheet_name,
+)
+
+
+def workbook_path(out: Path, period: str, county_code: str, county_name: str) -> Path:
+    return out / "exports" / period / f"{county_code}_{county_name}.xlsx"
+
+
+def write_county_workbook(
+    path: Path,
+    leads: pl.DataFrame,
+    period: str,
+    county_code: str,
+    county_name: str,
+    town_names: dict[str, str],
+    as_of: dt.date,
+) -> str:
+    """Write the workbook atomically; returns its SHA-256. `leads` holds this county's leads only."""
+    if leads["county_code"].drop_nulls().unique().to_list() not in ([county_code], []):
+        raise ValueError(f"workbook for {county_code} given leads of other counties")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    book = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False})
+    book.set_properties(
+        {
+            "title": f"{county_name}预警线索核查表（{period}）",
+            "subject": f"county={county_code};period={period}",
+            "author": "宿迁市民政局 doudi",
+            "keywords": f"{county_code},{period}",
+            "created": dt.datetime.combine(as_of, dt.time()),  # from the period, never the clock
+        }
+    )
+    book.set_custom_property("county_code", county_code)
+    book.set_custom_property("period", period)
+    styles = _styles(book)
+    _summary(book, styles, leads, period, county_code, county_name, town_names, as_of)
+    for town_code, town_leads in sorted(
+        leads.group_by("town_code", maintain_order=True), key=lambda item: item[0][0] or ""
+    ):
+        _town_sheet(
+            book,
+            styles,
+            town_leads.sort("lead_id"),
+            sheet_name(town_code[0], town_names.get(town_code[0] or "")),
+        )
+    book.close()
+    digest = hashlib.sha256(tmp.read_bytes()).hexdigest()
+    os.replace(tmp, path)
+    return digest
+
+
+def _styles(book: xlsxwriter.Workbook) -> dict:
+    base = {"font_name": "宋体", "font_size": 10, "valign": "top", "text_wrap": True, "border": 1}
+    return {
+        "header": book.add_format({**base, "bold": True, "bg_color": "#D9E1F2", "align": "center"}),
+        "verify_header": book.add_format(
+            {**base, "bold": True, "bg_color": "#FFF2CC", "align": "center"}
+        ),
+        "cell": book.add_format(base),
+        "high": book.add_format({**base, "bg_color": "#F8CBAD"}),
+        "date": book.add_format({**base, "num_format": "yyyy-mm-dd"}),
+        "high_date": book.add_format({**base, "num_format": "yyyy-mm-dd", "bg_color": "#F8CBAD"}),
+        "input": book.add_format({**base, "locked": False}),
+        "input_date": book.add_format({**base, "locked": False, "num_format": "yyyy-mm-dd"}),
+        "title": book.add_format({"bold": True, "font_size": 14, "font_name": "宋体"}),
+        "plain": book.add_format({"font_name": "宋体", "font_size": 10}),
+    }
+
+
+def _town_sheet(book, styles, leads: pl.DataFrame, name: str) -> None:
+    sheet = book.add_worksheet(name)
+    headers = [h for h, _, _ in LEAD_HEADERS] + [h for h, _ in VERIFICATION_HEADERS]
+    for col, (title, _, width) in enumerate(LEAD_HEADERS):
+        sheet.write_string(0, col, title, styles["header"])
+        sheet.set_column(col, col, width)
+    first_input = len(LEAD_HEADERS)
+    for offset, (title, width) in enumerate(VERIFICATION_HEADERS):
+        sheet.write_string(0, first_input + offset, title, styles["verify_header"])
+        sheet.set_column(first_input + offset, first_input + offset, width)
+    for row, lead in enumerate(leads.iter_rows(named=True), start=1):
+        high = lead["priority"] == "高"
+        for col, (_, field, _) in enumerate(LEAD_HEADERS):
+            value = lead[field]
+            if isinstance(value, dt.date):
+                sheet.write_datetime(
+                    row,
+                    col,
+                    dt.datetime.combine(value, dt.time()),
+                    styles["high_date" if high else "date"],
+                )
+            elif isinstance(value, int):
+                sheet.write_number(row, col, value, styles["high" if high else "cell"])
+            elif value is None:
+                sheet.write_blank(row, col, None, styles["high" if high else "cell"])
+            else:
+                sheet.write_string(
+                    row, col, neutralise(str(value)), styles["high" if high else "cell"]
+                )
+        lines = max(
+            lines_needed(str(lead[field]) if lead[field] is not None else None, width)
+            for _, field, width in LEAD_HEADERS
+        )
+        sheet.set_row(
+            row, 14 * lines + 3
+        )  # XlsxWriter cannot autofit: wrapped text needs its height set
+        for offset in range(len(VERIFICATION_HEADERS)):
+            style = styles["input_date"] if offset == 1 else styles["input"]
+            sheet.write_blank(row, first_input + offset, None, style)
+    last = max(leads.height, 1)
+    sheet.data_validation(
+        1,
+        first_input,
+        last,
+        first_input,
+        {
+            "validate": "list",
+            "source": RESULTS,
+            "error_title": "核查结果",
+            "error_message": "请从下拉列表中选择核查结果",
+            "input_title": "核查结果",
+            "input_message": "请从下拉列表选择",
+        },
+    )
+    sheet.data_validation(
+        1,
+        first_input + 1,
+        last,
+        first_input + 1,
+        {
+            "validate": "date",
+            "criteria": ">=",
+            "value": dt.datetime(2000, 1, 1),
+            "error_title": "核查日期",
+            "error_message": "请填写日期，如 2026-11-05",
+        },
+    )
+    sheet.freeze_panes(1, 2)
+    sheet.autofilter(0, 0, last, len(headers) - 1)
+    sheet.set_landscape()
+    sheet.set_paper(9)  # A4
+    sheet.repeat_rows(0)
+    sheet.fit_to_pages(1, 0)
+    sheet.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
+    sheet.set_header('&C&"宋体,Bold"' + name.replace("&", "&&"))
+    sheet.set_footer("&C第 &P 页，共 &N 页")
+    sheet.protect(
+        "",
+        {
+            "autofilter": True,
+            "sort": True,
+            "format_columns": True,
+            "select_locked_cells": True,
+            "select_unlocked_cells": True,
+        },
+    )
+
+
+def _summary(book, styles, leads, period, county_code, county_name, town_names, as_of) -> None:
+    sheet = book.add_worksheet(SUMMARY_SHEET)
+    sheet.write_string(0, 0, f"{county_name}预警线索核查汇总（{period}）", styles["title"])
+    sheet.set_row(5, 40)
+    sheet.write_string(1, 0, "区县代码", styles["plain"])
+    sheet.write_string(1, 1, county_code, styles["plain"])
+    sheet.write_string(2, 0, "期间", styles["plain"])
+    sheet.write_string(2, 1, period, styles["plain"])
+    sheet.write_string(3, 0, "统计截止日期", styles["plain"])
+    sheet.write_string(3, 1, as_of.isoformat(), styles["plain"])
+    rules = sorted(leads["rule_name"].unique().to_list())
+    headers = ["乡镇（街道）", *rules, "合计", "新增", "持续", "已逾期"]
+    for col, title in enumerate(headers):
+        sheet.write_string(5, col, title, styles["header"])
+        sheet.set_column(col, col, 14 if col else 24)
+    towns = (
+        leads.group_by("town_code")
+        .agg(
+            pl.len().alias("total"),
+            (pl.col("status") == "新增").sum().alias("new"),
+            (pl.col("status") == "持续").sum().alias("continuing"),
+            (pl.col("due_date") < as_of).sum().alias("overdue"),
+            *[(pl.col("rule_name") == r).sum().alias(r) for r in rules],
+        )
+        .sort("town_code")
+    )
+    row = 6
+    for town in towns.iter_rows(named=True):
+        code = town["town_code"]
+        sheet.write_string(row, 0, sheet_name(code, town_names.get(code or "")), styles["cell"])
+        values = [town[r] for r in rules] + [
+            town["total"],
+            town["new"],
+            town["continuing"],
+            town["overdue"],
+        ]
+        for col, value in enumerate(values, start=1):
+            sheet.write_number(row, col, value, styles["cell"])
+        row += 1
+    sheet.write_string(row, 0, "合计", styles["header"])
+    totals = [towns[r].sum() for r in rules] + [
+        towns[c].sum() for c in ("total", "new", "continuing", "overdue")
+    ]
+    for col, value in enumerate(totals, start=1):
+        sheet.write_number(row, col, int(value), styles["header"])
+    sheet.set_landscape()
+    sheet.set_paper(9)
+    sheet.fit_to_pages(1, 0)
+    sheet.freeze_panes(6, 1)
+    sheet.activate()
