@@ -13,7 +13,7 @@ from orchestration.resources import DoudiResource
 
 INGESTED = [
     dg.AssetKey(["ingested", s])
-    for s in ("hukou", "medical", "disability", "lowincome", "feedback")
+    for s in ("hukou", "medical", "disability", "lowincome", "lowincome_invalid_ids", "feedback")
 ]
 
 

@@ -1,24 +1,41 @@
 """The Dagster code location: `doudi ui` and `doudi run` load exactly this."""
 
 import dagster as dg
+from dagster_dbt import DbtCliResource
 
 from doudi_core.settings import Paths
+from orchestration.automation import build_automation
 from orchestration.crossmatch_assets import lead_states
+from orchestration.dbt_assets import doudi_dbt_models
+from orchestration.dbt_project import DBT_EXECUTABLE, dbt_project
 from orchestration.export_assets import county_workbooks
 from orchestration.ingest_assets import feedback, ingest_assets
 from orchestration.quality_checks import quality_checks
 from orchestration.resources import DoudiResource
 
-all_assets = [*ingest_assets, feedback, lead_states, county_workbooks]
+all_assets = [*ingest_assets, feedback, lead_states, county_workbooks, doudi_dbt_models]
 
 monthly_job = dg.define_asset_job(
     "monthly", selection=dg.AssetSelection.all(), executor_def=dg.in_process_executor
 )
 
+monthly_schedule, inbox_sensor = build_automation(monthly_job)
+
+
+def resources_for(doudi: DoudiResource) -> dict:
+    """The resources of a run: where things live, and the dbt CLI."""
+    return {
+        "doudi": doudi,
+        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
+    }
+
+
 defs = dg.Definitions(
     assets=all_assets,
     asset_checks=quality_checks,
     jobs=[monthly_job],
+    schedules=[monthly_schedule],
+    sensors=[inbox_sensor],
     # `doudi ui` exports DOUDI_INBOX/OUT/WAREHOUSE before this loads; `doudi run` passes its own
-    resources={"doudi": DoudiResource.from_paths(Paths.resolve())},
+    resources=resources_for(DoudiResource.from_paths(Paths.resolve())),
 )

@@ -26,74 +26,102 @@ def markdown_table(frame: pl.DataFrame) -> str:
         return str(frame)
 
 
+# Tables a source's delivery writes besides its own (each its own asset, for lineage into dbt).
+SIDE_TABLES = {
+    "lowincome": {
+        "lowincome_invalid_ids": "Low-income members quarantined for their identity "
+        "number; they still raise IDENTITY_MISMATCH leads."
+    }
+}
+
+
 def _build(source: str) -> dg.AssetsDefinition:
     schema = SOURCES[source]
-
-    @dg.asset(
-        name=source,
-        key_prefix="ingested",
+    main = dg.AssetSpec(
+        ["ingested", source],
         group_name="ingest",
-        partitions_def=periods,
         description=f"{schema.label}: the period's delivery, normalised and pseudonymised "
         f"({'full snapshot' if schema.snapshot else 'settlement stream'}); rejected rows quarantined.",
         kinds={"polars", "duckdb"},
     )
-    def _asset(context: dg.AssetExecutionContext, doudi: DoudiResource) -> dg.MaterializeResult:
-        period = context.partition_key
-        folder = doudi.inbox_path / period / source
-        files = (
-            [p for p in folder.iterdir() if not p.name.startswith((".", "~$"))]
-            if folder.is_dir()
-            else []
-        )
-        if not files:
-            with doudi.connect() as con:
-                clear_period(con, source, period)
-                stands = latest_delivery(con, source, period)
-            if schema.snapshot and stands is None:
-                raise dg.Failure(
-                    description=f"{source}: no delivery in {folder} and no earlier snapshot to stand in",
-                    allow_retries=False,
-                )
-            note = (
-                f"no new delivery for {period}; the {stands} snapshot stands"
-                if schema.snapshot
-                else f"no new settlements delivered for {period}"
-            )
-            context.log.warning(f"{source}: {note}")
-            return dg.MaterializeResult(
-                metadata={"delivery": note, "rows_read": 0, "rows_loaded": 0, "rows_quarantined": 0}
-            )
-        try:
-            delivery = ingest_source(source, period, folder, doudi.inbox_path, doudi.key())
-        except FileRejected as rejected:
-            raise dg.Failure(
-                description=f"{source}: input rejected: {rejected.path.name}: {rejected.reason}",
-                metadata={"file": str(rejected.path), "reason": rejected.reason},
-                allow_retries=False,
-            ) from rejected
-        for warning in delivery.warnings:
-            context.log.warning(f"{source}: {warning}")
-        with doudi.connect() as con:
-            load_delivery(con, delivery)
-        totals = (
-            delivery.accounting.select("rows_read", "rows_loaded", "rows_quarantined")
-            .sum()
-            .row(0, named=True)
-        )
-        reasons = delivery.vault["quarantine"].group_by("reason").len().sort("reason").rows()
-        return dg.MaterializeResult(
-            metadata={
-                "delivery": f"{len(delivery.files)} files",
-                **{k: dg.MetadataValue.int(int(v)) for k, v in totals.items()},
-                "quarantined_by_reason": dg.MetadataValue.json(dict(reasons)),
-                "files": dg.MetadataValue.md(
-                    markdown_table(delivery.accounting.drop("period", "source"))
-                ),
-            }
-        )
+    sides = [
+        dg.AssetSpec(["ingested", table], group_name="ingest", description=text, kinds={"duckdb"})
+        for table, text in SIDE_TABLES.get(source, {}).items()
+    ]
+
+    @dg.multi_asset(name=source, specs=[main, *sides], partitions_def=periods)
+    def _asset(context: dg.AssetExecutionContext, doudi: DoudiResource):
+        yield _ingest(context, doudi, source)
+        for table in SIDE_TABLES.get(source, {}):
+            yield dg.MaterializeResult(asset_key=["ingested", table])
 
     return _asset
+
+
+def _ingest(
+    context: dg.AssetExecutionContext, doudi: DoudiResource, source: str
+) -> dg.MaterializeResult:
+    schema = SOURCES[source]
+    period = context.partition_key
+    folder = doudi.inbox_path / period / source
+    files = (
+        [p for p in folder.iterdir() if not p.name.startswith((".", "~$"))]
+        if folder.is_dir()
+        else []
+    )
+    if not files:
+        with doudi.connect() as con:
+            clear_period(con, source, period)
+            stands = latest_delivery(con, source, period)
+        if schema.snapshot and stands is None:
+            raise dg.Failure(
+                description=f"{source}: no delivery in {folder} and no earlier snapshot to stand in",
+                allow_retries=False,
+            )
+        note = (
+            f"no new delivery for {period}; the {stands} snapshot stands"
+            if schema.snapshot
+            else f"no new settlements delivered for {period}"
+        )
+        context.log.warning(f"{source}: {note}")
+        return dg.MaterializeResult(
+            asset_key=["ingested", source],
+            metadata={
+                "delivery": note,
+                "rows_read": 0,
+                "rows_loaded": 0,
+                "rows_quarantined": 0,
+            },
+        )
+    try:
+        delivery = ingest_source(source, period, folder, doudi.inbox_path, doudi.key())
+    except FileRejected as rejected:
+        raise dg.Failure(
+            description=f"{source}: input rejected: {rejected.path.name}: {rejected.reason}",
+            metadata={"file": str(rejected.path), "reason": rejected.reason},
+            allow_retries=False,
+        ) from rejected
+    for warning in delivery.warnings:
+        context.log.warning(f"{source}: {warning}")
+    with doudi.connect() as con:
+        load_delivery(con, delivery)
+    totals = (
+        delivery.accounting.select("rows_read", "rows_loaded", "rows_quarantined")
+        .sum()
+        .row(0, named=True)
+    )
+    reasons = delivery.vault["quarantine"].group_by("reason").len().sort("reason").rows()
+    return dg.MaterializeResult(
+        asset_key=["ingested", source],
+        metadata={
+            "delivery": f"{len(delivery.files)} files",
+            **{k: dg.MetadataValue.int(int(v)) for k, v in totals.items()},
+            "quarantined_by_reason": dg.MetadataValue.json(dict(reasons)),
+            "files": dg.MetadataValue.md(
+                markdown_table(delivery.accounting.drop("period", "source"))
+            ),
+        },
+    )
 
 
 ingest_assets = [_build(source) for source in SOURCES]

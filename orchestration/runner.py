@@ -13,7 +13,7 @@ from doudi_core.config import load_config
 from doudi_core.pseudonym import PseudonymKeyError, load_key
 from doudi_core.settings import Paths
 from ingest.load import table_exists
-from orchestration.definitions import defs
+from orchestration.definitions import defs, resources_for
 from orchestration.resources import DoudiResource
 
 
@@ -31,7 +31,7 @@ def run_period(period: str, paths: Paths) -> int:
             instance=instance,
             raise_on_error=False,
             run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
-            resources={"doudi": DoudiResource.from_paths(paths)},
+            resources=resources_for(DoudiResource.from_paths(paths)),
         )
     _print_accounting(period, paths)
     blocked = _print_quality(period, paths)

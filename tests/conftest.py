@@ -20,11 +20,11 @@ def key() -> PseudonymKey:
 
 @pytest.fixture(scope="session")
 def tiny_city(tmp_path_factory) -> Path:
-    """Two consecutive periods (2026-09, 2026-10) of a tiny city: returns the inbox."""
+    """Three consecutive periods (2026-08 to 2026-10) of a tiny city: returns the inbox."""
     from synth.generate import generate
 
     root = tmp_path_factory.mktemp("tiny")
-    generate("2026-10", "tiny", 7, root / "inbox", months=2, say=lambda _: None)
+    generate("2026-10", "tiny", 7, root / "inbox", months=3, say=lambda _: None)
     return root / "inbox"
 
 

@@ -19,7 +19,7 @@ def _digest(folder):
 
 
 def test_same_seed_same_bytes(tmp_path, tiny_city):
-    generate("2026-10", "tiny", 7, tmp_path / "inbox", months=2, say=lambda _: None)
+    generate("2026-10", "tiny", 7, tmp_path / "inbox", months=3, say=lambda _: None)
     assert _digest(tmp_path / "inbox") == _digest(tiny_city)
     assert _digest(tmp_path / "truth") == _digest(tiny_city.parent / "truth")
 

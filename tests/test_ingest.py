@@ -105,7 +105,12 @@ def test_a_missing_source_folder_lets_the_earlier_snapshot_stand(tiny_city, tmp_
     ).success
     result = dg.materialize(ingest_assets, partition_key=PERIOD, resources={"doudi": resource})
     assert result.success
-    meta = result.asset_materializations_for_node("ingested__disability")[0].metadata
+    event = next(
+        e
+        for e in result.get_asset_materialization_events()
+        if e.asset_key == dg.AssetKey(["ingested", "disability"])
+    )
+    meta = event.materialization.metadata
     assert "2026-09 snapshot stands" in meta["delivery"].value
 
 

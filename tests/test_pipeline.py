@@ -4,15 +4,16 @@ byte-identical reruns."""
 import hashlib
 
 import dagster as dg
+import duckdb
 import polars as pl
 import pytest
 
-from orchestration.definitions import all_assets
+from orchestration.definitions import all_assets, resources_for
 from orchestration.resources import DoudiResource
 from synth.score import score
 from tests.conftest import truth_dir
 
-PERIODS = ("2026-09", "2026-10")
+PERIODS = ("2026-08", "2026-09", "2026-10")
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +24,7 @@ def run(tiny_city, tmp_path_factory):
     )
 
     def materialize(period):
-        result = dg.materialize(all_assets, partition_key=period, resources={"doudi": resource})
+        result = dg.materialize(all_assets, partition_key=period, resources=resources_for(resource))
         assert result.success
         return result
 
@@ -82,7 +83,7 @@ def test_leads_file_columns_and_order(run):
 
 def test_second_period_continues_first_periods_leads(run):
     out, _ = run
-    first, second = (pl.read_parquet(out / "leads" / f"{p}.parquet") for p in PERIODS)
+    first, second = (pl.read_parquet(out / "leads" / f"{p}.parquet") for p in PERIODS[1:])
     both = first.join(second, on="lead_id", suffix="_next")
     assert both.height > 0
     assert set(both["status_next"]) == {"持续"}
@@ -100,3 +101,58 @@ def test_running_a_period_again_gives_the_same_bytes(run):
     before = _digest(out / "leads" / "2026-10.parquet")
     materialize("2026-10")
     assert _digest(out / "leads" / "2026-10.parquet") == before
+
+
+MARTS = [
+    "lead_counts",
+    "lead_outcomes",
+    "disability_subsidy_coverage",
+    "lowincome_quality",
+    "care_standards",
+]
+
+
+def test_every_mart_is_built_and_the_rollup_agrees_with_the_leads_files(run):
+    out, _ = run
+    con = duckdb.connect(str(out / "warehouse.duckdb"), read_only=True)
+    sizes = {m: con.sql(f"SELECT count(*) FROM marts.{m}").fetchall()[0][0] for m in MARTS}
+    rolled = dict(
+        con.sql(
+            "SELECT period, sum(leads)::BIGINT FROM marts.lead_counts GROUP BY period"
+        ).fetchall()
+    )
+    overdue = con.sql(
+        "SELECT sum(overdue_leads)::BIGINT FROM marts.lead_counts WHERE period = '2026-10'"
+    ).fetchall()[0][0]
+    con.close()
+    assert all(sizes.values()), sizes
+    for period in PERIODS:
+        leads = pl.read_parquet(out / "leads" / f"{period}.parquet")
+        assert rolled[period] == leads.height
+    october = pl.read_parquet(out / "leads" / "2026-10.parquet")
+    assert overdue == october.filter(pl.col("due_date") < pl.date(2026, 10, 31)).height
+
+
+def test_marts_hold_no_identity_numbers_or_names(run, tiny_city):
+    out, _ = run
+    truth = pl.read_csv(truth_dir(tiny_city, "2026-10") / "leads.csv", infer_schema=False)[
+        "id_number"
+    ].to_list()
+    con = duckdb.connect(str(out / "warehouse.duckdb"), read_only=True)
+    try:
+        for schema in ("staging", "intermediate", "marts"):
+            tables = [
+                t
+                for (t,) in con.sql(
+                    "SELECT table_name FROM information_schema.tables WHERE table_schema = ?",
+                    params=[schema],
+                ).fetchall()
+            ]
+            for table in tables:
+                text = con.sql(f"SELECT * FROM {schema}.{table}").pl().cast(pl.String).write_csv()
+                assert not any(number in text for number in truth[:200]), f"{schema}.{table}"
+                assert "name" not in [
+                    c.lower() for c in con.sql(f"SELECT * FROM {schema}.{table} LIMIT 0").columns
+                ]
+    finally:
+        con.close()

@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from doudi_core.places import COUNTIES
-from orchestration.definitions import all_assets
+from orchestration.definitions import all_assets, resources_for
 from orchestration.resources import DoudiResource
 from workbooks.layout import RESULTS
 
@@ -24,7 +24,9 @@ def first_run(tiny_city, tmp_path_factory):
     resource = DoudiResource(
         inbox=str(root / "inbox"), out=str(root / "out"), warehouse=str(root / "out" / "w.duckdb")
     )
-    assert dg.materialize(all_assets, partition_key=FIRST, resources={"doudi": resource}).success
+    assert dg.materialize(
+        all_assets, partition_key=FIRST, resources=resources_for(resource)
+    ).success
     return root, resource
 
 
@@ -196,7 +198,7 @@ def test_round_trip_closes_answered_leads_and_quarantines_bad_rows(first_run, tm
     stray.active.append(["姓名", "备注"])
     stray.save(folder / "其他表格.xlsx")
 
-    result = dg.materialize(all_assets, partition_key=SECOND, resources={"doudi": resource})
+    result = dg.materialize(all_assets, partition_key=SECOND, resources=resources_for(resource))
     assert result.success
     second = pl.read_parquet(root / "out" / "leads" / f"{SECOND}.parquet")
     ids = set(second["lead_id"])
@@ -233,6 +235,8 @@ def test_round_trip_closes_answered_leads_and_quarantines_bad_rows(first_run, tm
     assert accounting[0] == accounting[1]  # a file rejected whole is one quarantined entry (row 0)
 
     # run the second period again: same answers, same outcome (nothing counted twice)
-    assert dg.materialize(all_assets, partition_key=SECOND, resources={"doudi": resource}).success
+    assert dg.materialize(
+        all_assets, partition_key=SECOND, resources=resources_for(resource)
+    ).success
     again = pl.read_parquet(root / "out" / "leads" / f"{SECOND}.parquet")
     assert again.equals(second)

@@ -1,0 +1,20 @@
+select
+    period,
+    household_id,
+    person_key,
+    name_key,
+    relation as relation_to_applicant,
+    category as assistance_category,
+    status as cover_status,
+    enrol_date,
+    stop_date,
+    cast(benefit_fen / 100 as decimal(12, 2)) as monthly_benefit_yuan,
+    household_size,
+    cast(income_fen / 100 as decimal(12, 2)) as income_per_head_yuan,
+    work_ability,
+    self_care,
+    last_review_date,
+    town_code,
+    county_code,
+    id_birth_date as birth_date
+from {{ source('lowincome', 'lowincome') }}

@@ -1,0 +1,40 @@
+"""Which periods of the inbox are complete deliveries, and a fingerprint of each.
+
+The file-arrival sensor starts a period's run once every source has arrived, and
+again only when a file is added or changed (the fingerprint moves).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+from ingest.sources import SOURCES
+
+PERIOD_FOLDER = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+def _files(folder: Path) -> list[Path]:
+    return sorted(
+        p for p in folder.rglob("*") if p.is_file() and not p.name.startswith((".", "~$"))
+    )
+
+
+def complete_periods(inbox: Path) -> dict[str, str]:
+    """period -> fingerprint (names, sizes, modification times) for every period whose four
+    source folders all hold at least one file."""
+    complete = {}
+    if not inbox.is_dir():
+        return complete
+    for folder in sorted(p for p in inbox.iterdir() if p.is_dir() and PERIOD_FOLDER.match(p.name)):
+        if not all(_files(folder / source) for source in SOURCES):
+            continue
+        digest = hashlib.sha256()
+        for path in _files(folder):
+            stat = path.stat()
+            digest.update(
+                f"{path.relative_to(folder)}|{stat.st_size}|{stat.st_mtime_ns}\n".encode()
+            )
+        complete[folder.name] = digest.hexdigest()
+    return complete

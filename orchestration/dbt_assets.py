@@ -1,0 +1,52 @@
+"""The reporting marts: dbt models as Dagster assets, dbt tests as asset checks.
+
+Sources map onto the assets that write them (meta.dagster.asset_key in the dbt
+YAML); groups and key prefixes come from each model's dbt folder/schema.
+"""
+
+import json
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+
+from orchestration.dbt_project import ensure_manifest
+from orchestration.partitions import periods
+from orchestration.resources import DoudiResource
+
+
+class DoudiDbtTranslator(DagsterDbtTranslator):
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] == "model":
+            return dg.AssetKey([dbt_resource_props["config"]["schema"], dbt_resource_props["name"]])
+        return super().get_asset_key(dbt_resource_props)
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] == "model":
+            return dbt_resource_props["fqn"][1]  # the folder: staging, intermediate, marts
+        return super().get_group_name(dbt_resource_props)
+
+
+def dbt_vars(config) -> dict:
+    wages = config.raw["minimum_wage_yuan"]
+    return {
+        "minimum_wage_yuan": config.county_figures("minimum_wage_yuan"),
+        "minimum_wage_placeholder": bool(wages.get("placeholder", False)),
+        "care_standard_shares": config.raw["care_standard_shares"],
+    }
+
+
+@dbt_assets(
+    manifest=ensure_manifest(),
+    partitions_def=periods,
+    backfill_policy=dg.BackfillPolicy.multi_run(
+        1
+    ),  # one period per run, like every other asset dagster_dbt_translator=DoudiDbtTranslator()
+)
+def doudi_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, doudi: DoudiResource):
+    # the dbt profile reads DOUDI_WAREHOUSE: point it at this run's warehouse
+    os.environ["DOUDI_WAREHOUSE"] = doudi.warehouse
+    args = ["build", "--vars", json.dumps(dbt_vars(doudi.config()), ensure_ascii=False)]
+    yield from dbt.cli(args, context=context).stream()
