@@ -41,9 +41,8 @@ def dbt_vars(config) -> dict:
 @dbt_assets(
     manifest=ensure_manifest(),
     partitions_def=periods,
-    backfill_policy=dg.BackfillPolicy.multi_run(
-        1
-    ),  # one period per run, like every other asset dagster_dbt_translator=DoudiDbtTranslator()
+    backfill_policy=dg.BackfillPolicy.multi_run(1),  # one period per run, like every other asset
+    dagster_dbt_translator=DoudiDbtTranslator(),
 )
 def doudi_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, doudi: DoudiResource):
     # the dbt profile reads DOUDI_WAREHOUSE: point it at this run's warehouse
