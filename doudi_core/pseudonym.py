@@ -102,11 +102,12 @@ def add_keys(frame: pl.DataFrame, key: PseudonymKey, columns: dict[str, str]) ->
         ).pl()
     finally:
         con.close()
-    for new, src in columns.items():
-        frame = frame.join(
-            lookup.rename({"value": src, "pseudonym": new}),
-            on=src,
-            how="left",
-            maintain_order="left",
+    keys = {}
+    for new, src in columns.items():  # join one column at a time: the wide frame is never copied
+        keys[new] = (
+            frame.select(pl.col(src).alias("value"))
+            .join(lookup, on="value", how="left", maintain_order="left")
+            .get_column("pseudonym")
+            .alias(new)
         )
-    return frame
+    return frame.with_columns(**keys)

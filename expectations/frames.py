@@ -1,67 +1,85 @@
 """The frames the suites validate, read from the warehouse for one source and period.
 
-Derived columns carry the cross-column rules (reconciliation, sign of amounts,
-birth date against the identity number) so the suites stay declarative.
+Only the columns a suite's expectations name are read (a city's medical
+delivery is millions of rows); cross-column rules are derived columns computed
+in SQL so the suites stay declarative.
 """
 
 from __future__ import annotations
 
 import duckdb
+import great_expectations as gx
 import polars as pl
 
+from ingest.identity import ID_REASONS
 from ingest.load import PERIOD_COLUMN
 
+DERIVED = {
+    "medical": {
+        "reconcile_diff_fen": "total_fen - (fund_fen + critical_fen + assistance_fen + oop_fen)",
+        "amount_sign_ok": "CASE WHEN reverses_id IS NOT NULL "
+        "THEN greatest(total_fen, fund_fen, critical_fen, assistance_fen, oop_fen) <= 0 "
+        "ELSE least(total_fen, fund_fen, critical_fen, assistance_fen, oop_fen) >= 0 END",
+    },
+    "hukou": {
+        "birth_matches_id": "coalesce(birth_date = id_birth_date, true)",
+        "status_dated": "status = '正常' OR status_date IS NOT NULL",
+    },
+}
 
-def table_frame(con: duckdb.DuckDBPyConnection, source: str, period: str) -> pl.DataFrame:
+
+def needed_columns(suite: gx.ExpectationSuite) -> list[str]:
+    return sorted({e.column for e in suite.expectations if getattr(e, "column", None)})
+
+
+def columns_frame(
+    con: duckdb.DuckDBPyConnection, source: str, period: str, columns: list[str]
+) -> pl.DataFrame:
+    """The named columns (derived ones computed) with file and row for examples."""
+    derived = DERIVED.get(source, {})
+    select = ", ".join(f"{derived[c]} AS {c}" if c in derived else c for c in columns)
     column = PERIOD_COLUMN.get(source, "period")
-    frame = con.sql(f"SELECT * FROM ingested.{source} WHERE {column} = ?", params=[period]).pl()
-    if source == "medical":
-        parts = (
-            pl.col("fund_fen")
-            + pl.col("critical_fen")
-            + pl.col("assistance_fen")
-            + pl.col("oop_fen")
-        )
-        amounts = pl.col("total_fen", "fund_fen", "critical_fen", "assistance_fen", "oop_fen")
-        reversal = pl.col("reverses_id").is_not_null()
-        frame = frame.with_columns(
-            reconcile_diff_fen=pl.col("total_fen") - parts,
-            amount_sign_ok=pl.when(reversal)
-            .then(pl.all_horizontal(amounts <= 0))
-            .otherwise(pl.all_horizontal(amounts >= 0)),
-        )
-    if source == "hukou":
-        frame = frame.with_columns(
-            birth_matches_id=(pl.col("birth_date") == pl.col("id_birth_date")).fill_null(True),
-            status_dated=(pl.col("status") == "正常") | pl.col("status_date").is_not_null(),
-        )
-    return frame
-
-
-def contract_columns(frame: pl.DataFrame) -> list[str]:
-    """The loaded table's own columns (without the derived ones added above)."""
-    derived = {"reconcile_diff_fen", "amount_sign_ok", "birth_matches_id", "status_dated"}
-    return [c for c in frame.columns if c not in derived]
-
-
-def reasons_frame(con: duckdb.DuckDBPyConnection, source: str, period: str) -> pl.DataFrame:
-    """One row per row read: LOADED or its quarantine reason, with file and row."""
     return con.sql(
-        """
-        SELECT file AS source_file, row_number AS source_row, reason FROM ingested.quarantine
-        WHERE period = ? AND source = ?
-        UNION ALL
-        SELECT file, NULL, 'LOADED' FROM ingested.file_accounting, range(rows_loaded)
-        WHERE period = ? AND source = ?
-        """,
-        params=[period, source, period, source],
+        f"SELECT {select}, source_file, source_row FROM ingested.{source} WHERE {column} = ?",
+        params=[period],
     ).pl()
+
+
+def schema_frame(con: duckdb.DuckDBPyConnection, source: str) -> pl.DataFrame:
+    return con.sql(f"SELECT * FROM ingested.{source} LIMIT 0").pl()
+
+
+def accounting(con: duckdb.DuckDBPyConnection, source: str, period: str) -> pl.DataFrame:
+    """One row per file: rows read, quarantined, and with an invalid identity number."""
+    reasons = ", ".join(f"'{r}'" for r in ID_REASONS)
+    return con.sql(
+        f"""
+        SELECT a.file AS source_file, a.rows_read, a.rows_quarantined,
+               count(q.reason) FILTER (WHERE q.reason IN ({reasons})) AS invalid_ids
+        FROM ingested.file_accounting a
+        LEFT JOIN ingested.quarantine q ON q.period = a.period AND q.source = a.source AND q.file = a.file
+        WHERE a.period = ? AND a.source = ?
+        GROUP BY ALL ORDER BY source_file
+        """,
+        params=[period, source],
+    ).pl()
+
+
+def quarantine_examples(
+    con: duckdb.DuckDBPyConnection, source: str, period: str, limit: int = 5
+) -> list[str]:
+    rows = con.sql(
+        "SELECT file, row_number, reason FROM ingested.quarantine WHERE period = ? AND source = ? "
+        "ORDER BY file, row_number LIMIT ?",
+        params=[period, source, limit],
+    ).fetchall()
+    return [f"{file}:{row} {reason}" for file, row, reason in rows]
 
 
 def volume(
     con: duckdb.DuckDBPyConnection, source: str, period: str
-) -> tuple[str | None, int, pl.DataFrame]:
-    """The latest earlier delivery, its total volume, and per file name: rows now and then.
+) -> tuple[str | None, int, int, pl.DataFrame]:
+    """The latest earlier delivery, its volume and this one's, and per file name: rows now and then.
 
     Volume is rows for snapshots and, for the medical stream, settlements dated in
     their delivery's own month (a back-fill must not look like growth). Files
@@ -75,20 +93,18 @@ def volume(
         f"WHERE {column} <= ? {own_month} GROUP BY ALL",
         params=[period],
     ).pl()
+    now = counts.filter(pl.col("p") == period)
     earlier = counts.filter(pl.col("p") < period)
+    empty = pl.DataFrame(schema={"source_file": pl.String, "now": pl.Int64, "before": pl.Int64})
     if earlier.is_empty():
-        return (
-            None,
-            0,
-            pl.DataFrame(schema={"source_file": pl.String, "now": pl.Int64, "before": pl.Int64}),
-        )
+        return None, 0, int(now["n"].sum()), empty
     previous = earlier["p"].max()
     stem = pl.col("source_file").str.replace(r"\.[^.]*$", "").alias("stem")
     before = counts.filter(pl.col("p") == previous).select(stem, before="n")
-    now = counts.filter(pl.col("p") == period).select("source_file", stem, now="n")
     by_file = (
-        now.join(before, on="stem", how="inner")
+        now.select("source_file", stem, now="n")
+        .join(before, on="stem", how="inner")
         .drop("stem")
         .cast({"now": pl.Int64, "before": pl.Int64})
     )
-    return previous, int(before["before"].sum()), by_file.sort("source_file")
+    return previous, int(before["before"].sum()), int(now["n"].sum()), by_file.sort("source_file")

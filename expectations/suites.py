@@ -12,8 +12,6 @@ import datetime as dt
 import great_expectations as gx
 from great_expectations import expectations as gxe
 
-from ingest.identity import ID_REASONS
-
 KEY_COLUMN = {
     "hukou": "person_key",
     "lowincome": "person_key",
@@ -65,15 +63,20 @@ def _meta(what: str) -> dict:
     return {"what": what}
 
 
-def blocking_suite(source: str, columns: list[str], gates: dict) -> gx.ExpectationSuite:
-    suite = gx.ExpectationSuite(name=f"{source}.blocking")
+def schema_suite(source: str, columns: list[str]) -> gx.ExpectationSuite:
+    suite = gx.ExpectationSuite(name=f"{source}.schema")
     suite.add_expectation(
         gxe.ExpectTableColumnsToMatchSet(
             column_set=columns,
-            exact_match=False,
-            meta=_meta("the normalised table has its contract's columns"),
+            exact_match=True,
+            meta=_meta("the normalised table has exactly its contract's columns"),
         )
     )
+    return suite
+
+
+def blocking_suite(source: str, gates: dict) -> gx.ExpectationSuite:
+    suite = gx.ExpectationSuite(name=f"{source}.blocking")
     suite.add_expectation(
         gxe.ExpectColumnValuesToBeUnique(
             column=KEY_COLUMN[source],
@@ -95,17 +98,20 @@ def blocking_suite(source: str, columns: list[str], gates: dict) -> gx.Expectati
     return suite
 
 
-def volume_suite(source: str, gates: dict, previous: str, before: int) -> gx.ExpectationSuite:
-    """Volume against the previous delivery, in total and per file: a truncated or
-    half-exported file is the classic failure."""
-    what = "settlements dated in the delivery's own month" if source == "medical" else "rows"
+def _bounds(source: str, gates: dict) -> tuple[float, float | None]:
     if source == "medical":
-        low, high = gates["min_medical_volume_share"], None
-    else:
-        low, high = 1 - gates["max_snapshot_change_share"], 1 + gates["max_snapshot_change_share"]
+        return gates["min_medical_volume_share"], None
+    return 1 - gates["max_snapshot_change_share"], 1 + gates["max_snapshot_change_share"]
+
+
+def volume_suite(source: str, gates: dict, previous: str, before: int) -> gx.ExpectationSuite:
+    """Volume against the previous delivery (validated on a one-row frame: `rows`)."""
+    low, high = _bounds(source, gates)
+    what = "settlements dated in the delivery's own month" if source == "medical" else "rows"
     suite = gx.ExpectationSuite(name=f"{source}.volume")
     suite.add_expectation(
-        gxe.ExpectTableRowCountToBeBetween(
+        gxe.ExpectColumnValuesToBeBetween(
+            column="rows",
             min_value=int(before * low),
             max_value=None if high is None else int(before * high) + 1,
             meta=_meta(f"total {what} within the allowed change from {previous} ({before:,})"),
@@ -115,10 +121,8 @@ def volume_suite(source: str, gates: dict, previous: str, before: int) -> gx.Exp
 
 
 def file_volume_suite(source: str, gates: dict, previous: str) -> gx.ExpectationSuite:
-    if source == "medical":
-        low, high = gates["min_medical_volume_share"], None
-    else:
-        low, high = 1 - gates["max_snapshot_change_share"], 1 + gates["max_snapshot_change_share"]
+    """Each file against the same file last time: a truncated export is the classic failure."""
+    low, high = _bounds(source, gates)
     suite = gx.ExpectationSuite(name=f"{source}.file_volume")
     suite.add_expectation(
         gxe.ExpectColumnValuesToBeBetween(
@@ -135,24 +139,32 @@ def file_volume_suite(source: str, gates: dict, previous: str) -> gx.Expectation
 
 
 def accounting_suite(source: str, gates: dict) -> gx.ExpectationSuite:
-    """Over every row read (loaded or quarantined): shares of invalid identities and of rejects."""
+    """Over every row read (validated on the delivery's one-row totals)."""
     suite = gx.ExpectationSuite(name=f"{source}.accounting")
     suite.add_expectation(
-        gxe.ExpectColumnValuesToNotBeInSet(
-            column="reason",
-            value_set=list(ID_REASONS),
-            mostly=1 - gates["max_invalid_id_share"],
+        gxe.ExpectColumnValuesToBeBetween(
+            column="invalid_id_share",
+            max_value=gates["max_invalid_id_share"],
             meta=_meta(
-                f"at most {gates['max_invalid_id_share']:.0%} of rows with an invalid identity number"
+                f"at most {gates['max_invalid_id_share']:.0%} of rows read with an invalid identity number"
             ),
         )
     )
     suite.add_expectation(
-        gxe.ExpectColumnValuesToBeInSet(
-            column="reason",
-            value_set=["LOADED"],
-            mostly=1 - gates["max_quarantine_share"],
-            meta=_meta(f"at most {gates['max_quarantine_share']:.0%} of rows quarantined"),
+        gxe.ExpectColumnValuesToBeBetween(
+            column="quarantine_share",
+            max_value=gates["max_quarantine_share"],
+            meta=_meta(f"at most {gates['max_quarantine_share']:.0%} of rows read quarantined"),
+        )
+    )
+    return suite
+
+
+def accounting_warning_suite(source: str) -> gx.ExpectationSuite:
+    suite = gx.ExpectationSuite(name=f"{source}.accounting_warnings")
+    suite.add_expectation(
+        gxe.ExpectColumnValuesToBeBetween(
+            column="rows_quarantined", max_value=0, meta=_meta("no row quarantined")
         )
     )
     return suite
@@ -224,14 +236,4 @@ def warning_suite(source: str, as_of: dt.date) -> gx.ExpectationSuite:
                 meta=_meta("a status other than 正常 carries its 状态变更日期"),
             )
         )
-    return suite
-
-
-def accounting_warning_suite(source: str) -> gx.ExpectationSuite:
-    suite = gx.ExpectationSuite(name=f"{source}.accounting_warnings")
-    suite.add_expectation(
-        gxe.ExpectColumnValuesToBeInSet(
-            column="reason", value_set=["LOADED"], meta=_meta("no row quarantined")
-        )
-    )
     return suite

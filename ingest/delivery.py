@@ -7,7 +7,7 @@ values of quarantined rows, for the restricted schema alone.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import polars as pl
@@ -64,17 +64,32 @@ def list_files(folder: Path, inbox: Path) -> tuple[list[Path], list[str]]:
 def ingest_source(
     source: str, period: str, folder: Path, inbox: Path, key: PseudonymKey
 ) -> Delivery:
+    """Read, normalise, de-duplicate, pseudonymise and split one source's delivery.
+
+    Files are read and normalised one at a time (a city's medical delivery is
+    gigabytes); loaded tables are projected before they are filtered, so only
+    the columns a table keeps are ever copied.
+    """
     schema = SOURCES[source]
     paths, warnings = list_files(folder, inbox)
-    raws = [read_file(path, schema) for path in paths]
-    for raw in raws:
+    as_of = period_as_of(period)
+    parts, files = [], []
+    for path in paths:
+        raw = read_file(path, schema)
         if raw.extra_columns:
             warnings.append(
                 f"{raw.path.name}: extra columns kept out of the warehouse: {'、'.join(raw.extra_columns)}"
             )
-    as_of = period_as_of(period)
-    combined = _combine(raws, schema)
-    normalised = NORMALISERS[source](combined, as_of)
+        parts.append(_normalise_file(source, raw.rows, path.name, raw.file_format, as_of))
+        files.append(replace(raw, rows=raw.rows.clear()))  # keep the bookkeeping, not the rows
+        del raw
+    if not parts:
+        empty = pl.DataFrame(
+            schema={"_row": pl.Int64, **{c: pl.String for c in schema.columns.values()}}
+        )
+        parts.append(_normalise_file(source, empty, "", "csv", as_of))
+    normalised = pl.concat(parts, how="vertical_relaxed", rechunk=False)
+    del parts
     normalised = _mark_duplicates(normalised, source)
     normalised = add_keys(
         normalised.with_columns(
@@ -84,41 +99,32 @@ def ingest_source(
         key,
         _key_columns(source),
     )
-    loaded = normalised.filter(pl.col("_reason").is_null())
+    loaded = normalised.lazy().filter(pl.col("_reason").is_null())
     quarantined = normalised.filter(pl.col("_reason").is_not_null())
-    tables = {source: _project(source, loaded, period)}
+    tables = {source: _project(source, loaded, period).collect()}
     if source == "lowincome":
         tables["lowincome_invalid_ids"] = _project_invalid_lowincome(quarantined, period)
     vault = {
         "people": _vault_people(source, period, loaded, quarantined),
         "quarantine": _vault_quarantine(source, period, quarantined, schema),
     }
-    accounting = _accounting(source, period, raws, normalised)
-    return Delivery(source, period, raws, tables, vault, accounting, warnings)
+    accounting = _accounting(source, period, files, normalised)
+    return Delivery(source, period, files, tables, vault, accounting, warnings)
 
 
-def _combine(raws: list[RawFile], schema: SourceSchema) -> pl.DataFrame:
-    columns = list(schema.columns.values())
-    frames = [
-        raw.rows.with_columns(_file=pl.lit(raw.path.name), _format=pl.lit(raw.file_format))
-        for raw in raws
-    ]
-    empty = pl.DataFrame(
-        schema={
-            "_row": pl.Int64,
-            **{c: pl.String for c in columns},
-            "_file": pl.String,
-            "_format": pl.String,
-        }
-    )
-    return pl.concat([empty, *frames], how="vertical_relaxed").sort("_file", "_row")
+def _normalise_file(
+    source: str, rows: pl.DataFrame, name: str, file_format: str, as_of
+) -> pl.DataFrame:
+    data_columns = list(SOURCES[source].columns.values())
+    rows = rows.with_columns(_file=pl.lit(name), _format=pl.lit(file_format))
+    # a 64-bit hash of the raw row finds exact duplicates across the delivery's files
+    return NORMALISERS[source](rows, as_of).with_columns(_raw_hash=pl.struct(data_columns).hash(0))
 
 
 def _mark_duplicates(frame: pl.DataFrame, source: str) -> pl.DataFrame:
     """Exact duplicate rows first; then duplicate keys among otherwise valid rows."""
-    data_columns = list(SOURCES[source].columns.values())
     frame = frame.with_columns(
-        _reason=pl.when(pl.struct(data_columns).is_first_distinct().not_())
+        _reason=pl.when(pl.col("_raw_hash").is_first_distinct().not_())
         .then(pl.lit(DUPLICATE_ROW))
         .otherwise(pl.col("_reason"))
     )
@@ -164,7 +170,7 @@ def _lineage() -> list[pl.Expr]:
     return [pl.col("_file").alias("source_file"), pl.col("_row").alias("source_row")]
 
 
-def _project(source: str, loaded: pl.DataFrame, period: str) -> pl.DataFrame:
+def _project(source: str, loaded: pl.LazyFrame, period: str) -> pl.LazyFrame:
     """The pseudonymous, typed table: no identity numbers, no names."""
     p = pl.lit(period).alias("period")
     if source == "hukou":
@@ -268,10 +274,10 @@ _DIGIT_OF_GRADE = {n: str(i) for i, n in enumerate(["一级", "二级", "三级"
 
 
 def _vault_people(
-    source: str, period: str, loaded: pl.DataFrame, quarantined: pl.DataFrame
+    source: str, period: str, loaded: pl.LazyFrame, quarantined: pl.DataFrame
 ) -> pl.DataFrame:
     """person_key -> identity number and name as this source delivered them."""
-    frames = [loaded.select("person_key", pl.col("id18").alias("id_number"), "name")]
+    frames = [loaded.select("person_key", pl.col("id18").alias("id_number"), "name").collect()]
     if source == "lowincome":
         invalid = quarantined.filter(
             pl.col("_reason").is_in(ID_REASONS) & pl.col("person_key").is_not_null()

@@ -20,7 +20,9 @@ def test_dbt_models_are_keyed_and_grouped_by_their_folder():
 
 def test_lineage_runs_from_the_ingest_assets_to_the_marts():
     assert _parents("staging", "stg_hukou__residents") == {"ingested/hukou"}
-    assert _parents("staging", "stg_lowincome__invalid_members") == {"ingested/lowincome_invalid_ids"}
+    assert _parents("staging", "stg_lowincome__invalid_members") == {
+        "ingested/lowincome_invalid_ids"
+    }
     assert _parents("staging", "stg_leads__lead_states") == {"leads/lead_states"}
     assert _parents("staging", "stg_exports__workbook_audits") == {"exports/county_workbooks"}
     assert "ingested/feedback" in _parents("leads", "lead_states")

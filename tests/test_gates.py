@@ -100,7 +100,7 @@ def test_twenty_percent_invalid_identity_numbers(scenario, capsys):
 
     for target in _files(root, "hukou"):
         rewrite(target, corrupt)
-    _assert_blocked(root, paths, capsys, "BLOCKED hukou", "invalid identity number", "rows (")
+    _assert_blocked(root, paths, capsys, "BLOCKED hukou", "invalid identity number", "rows)")
 
 
 def test_settlements_that_do_not_reconcile(scenario, capsys):
