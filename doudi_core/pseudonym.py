@@ -94,7 +94,7 @@ def add_keys(frame: pl.DataFrame, key: PseudonymKey, columns: dict[str, str]) ->
     """
     values = pl.concat([frame.get_column(src).alias("value") for src in columns.values()])
     distinct = values.drop_nulls().unique().to_frame()
-    con = duckdb.connect()
+    con = duckdb.connect(config={"memory_limit": "2GB"})
     try:
         con.register("distinct_values", distinct)
         lookup = con.sql(

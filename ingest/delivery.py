@@ -21,6 +21,7 @@ from ingest.normalise import NORMALISERS
 from ingest.sources import SOURCES, SourceSchema
 from ingest.values import normalise_name
 
+NAME_KEYED = ("hukou", "lowincome")
 DUPLICATE_ROW = "DUPLICATE_ROW"
 DUPLICATE_PERSON = "DUPLICATE_PERSON"
 DUPLICATE_CERTIFICATE = "DUPLICATE_CERTIFICATE"
@@ -91,11 +92,13 @@ def ingest_source(
     normalised = pl.concat(parts, how="vertical_relaxed", rechunk=False)
     del parts
     normalised = _mark_duplicates(normalised, source)
+    normalised = normalised.with_columns(_id_for_key=pl.coalesce("id18", "id_cleaned"))
+    if source in NAME_KEYED:
+        normalised = normalised.with_columns(
+            _name_norm=pl.concat_str(pl.lit("name:"), normalise_name(pl.col("name")))
+        )
     normalised = add_keys(
-        normalised.with_columns(
-            _id_for_key=pl.coalesce("id18", "id_cleaned"),
-            _name_norm=pl.concat_str(pl.lit("name:"), normalise_name(pl.col("name"))),
-        ),
+        normalised,
         key,
         _key_columns(source),
     )
@@ -146,7 +149,9 @@ def _mark_duplicates(frame: pl.DataFrame, source: str) -> pl.DataFrame:
 
 
 def _key_columns(source: str) -> dict[str, str]:
-    keys = {"person_key": "_id_for_key", "name_key": "_name_norm"}
+    keys = {"person_key": "_id_for_key"}
+    if source in NAME_KEYED:  # the sources whose names the rules compare
+        keys["name_key"] = "_name_norm"
     if source == "hukou":
         keys |= {"father_key": "father_id18", "mother_key": "mother_id18"}
     if source == "disability":

@@ -11,6 +11,7 @@ import codecs
 import csv
 import datetime as dt
 import io
+import itertools
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,9 @@ import python_calamine
 from ingest.sources import SourceSchema
 
 HEADER_SEARCH_ROWS = 10
+csv.field_size_limit(
+    2**31 - 1
+)  # a huge cell is the normaliser's to reject (VALUE_TOO_LONG), not a crash
 TOTALS_MARKERS = ("合计", "总计")
 SUPPORTED_SUFFIXES = (".csv", ".xlsx")
 
@@ -125,7 +129,10 @@ def _read_csv(path: Path, schema: SourceSchema) -> RawFile:
     elif encoding == "utf-8-sig":
         data = data[len(codecs.BOM_UTF8) :]
     head_text = data[: 1 << 20].decode("utf-8", errors="ignore")
-    head_rows = list(csv.reader(io.StringIO(head_text)))[:HEADER_SEARCH_ROWS]
+    try:
+        head_rows = list(itertools.islice(csv.reader(io.StringIO(head_text)), HEADER_SEARCH_ROWS))
+    except csv.Error as error:
+        raise FileRejected(path, f"malformed CSV in its first lines: {error}") from error
     if not head_rows:
         raise FileRejected(path, "empty file")
     header_index, positions = _find_header(path, head_rows, schema)

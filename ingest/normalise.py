@@ -23,6 +23,10 @@ AMOUNT_UNPARSABLE = "AMOUNT_UNPARSABLE"
 CODE_UNKNOWN = "CODE_UNKNOWN"
 TOWN_CODE_MALFORMED = "TOWN_CODE_MALFORMED"
 OUTSIDE_CITY = "OUTSIDE_CITY"
+VALUE_TOO_LONG = "VALUE_TOO_LONG"
+MAX_CELL_BYTES = (
+    2000  # no field of the contract is anywhere near this; a longer cell is broken input
+)
 
 COUNTY_CODES = sorted(COUNTIES)
 
@@ -203,12 +207,14 @@ def normalise_lowincome(raw: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
 
 
 def _reason_with_id(checks: list[tuple[pl.Expr, str | pl.Expr]]) -> pl.Expr:
-    chain = None
+    """The first failing check's reason; an absurdly long cell fails before anything else."""
+    too_long = (
+        pl.max_horizontal(pl.col(pl.String).exclude("^_.*$").str.len_bytes()) > MAX_CELL_BYTES
+    )
+    chain = pl.when(too_long).then(pl.lit(VALUE_TOO_LONG))
     for condition, reason in checks:
         value = reason if isinstance(reason, pl.Expr) else pl.lit(reason)
-        chain = (
-            pl.when(condition).then(value) if chain is None else chain.when(condition).then(value)
-        )
+        chain = chain.when(condition).then(value)
     return chain.otherwise(pl.lit(None, dtype=pl.String))
 
 

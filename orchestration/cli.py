@@ -117,7 +117,9 @@ def main(argv: list[str] | None = None) -> int:
     gen = verbs.add_parser("generate", help="write synthetic extracts and their ground truth")
     gen.add_argument("--period", required=True, help="last period to generate, YYYY-MM")
     gen.add_argument("--months", type=int, default=1, help="consecutive periods ending at --period")
-    gen.add_argument("--scale", choices=["tiny", "small", "city"], default="tiny")
+    gen.add_argument(
+        "--scale", choices=["tiny", "small", "quarter", "half", "city"], default="tiny"
+    )
     gen.add_argument("--seed", type=int, default=2026)
     gen.add_argument("--out", default=None, help="inbox folder to write (default data/inbox)")
     gen.set_defaults(func=cmd_generate)
@@ -125,7 +127,9 @@ def main(argv: list[str] | None = None) -> int:
     demo = verbs.add_parser("demo", help="generate a sample city and run it end to end")
     demo.add_argument("--period", default="2026-10")
     demo.add_argument("--months", type=int, default=2)
-    demo.add_argument("--scale", choices=["tiny", "small", "city"], default="small")
+    demo.add_argument(
+        "--scale", choices=["tiny", "small", "quarter", "half", "city"], default="small"
+    )
     demo.add_argument("--seed", type=int, default=2026)
     demo.add_argument("--dir", default="data/demo", help="where the demo inbox and outputs go")
     demo.set_defaults(func=cmd_demo)

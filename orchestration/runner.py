@@ -11,6 +11,7 @@ import polars as pl
 
 from doudi_core.config import load_config
 from doudi_core.pseudonym import PseudonymKeyError, load_key
+from doudi_core.runlock import RunInProgress, run_lock
 from doudi_core.settings import Paths
 from ingest.load import table_exists
 from orchestration.definitions import defs, resources_for
@@ -18,6 +19,15 @@ from orchestration.resources import DoudiResource
 
 
 def run_period(period: str, paths: Paths) -> int:
+    try:
+        with run_lock(paths.out):
+            return _run_period(period, paths)
+    except RunInProgress as error:
+        print(f"doudi run: {error}", file=sys.stderr)
+        return 3
+
+
+def _run_period(period: str, paths: Paths) -> int:
     print(f"doudi run {period}: inbox {paths.inbox}, warehouse {paths.warehouse}")
     try:
         load_key(require_explicit=load_config().raw["pseudonym"]["require_explicit_key"])

@@ -30,6 +30,8 @@ class Scale:
 SCALES = {
     "tiny": Scale(persons=3_000, settlements_per_person_year=2.0, cohort=1),
     "small": Scale(persons=59_000, settlements_per_person_year=2.0, cohort=2),
+    "quarter": Scale(persons=1_475_000, settlements_per_person_year=2.0, cohort=3),
+    "half": Scale(persons=2_950_000, settlements_per_person_year=2.0, cohort=3),
     "city": Scale(persons=5_900_000, settlements_per_person_year=2.0, cohort=3),
 }
 

@@ -123,7 +123,7 @@ def _write_source(
     """Split by county, dirty, write; returns lowincome numbers planted invalid (for the truth)."""
     junk_ids: list[str] = []
     y, m = int(period[:4]), int(period[5:7])
-    per_kind = {"tiny": 1, "small": 3, "city": 10}[scale]
+    per_kind = {"tiny": 1, "small": 3}.get(scale, 10)
     carried: pl.DataFrame | None = None
     for n, county in enumerate(sorted(places.COUNTIES)):
         rng = np.random.default_rng([seed, 3, y, m, SOURCE_IDS[source], int(county)])
