@@ -25,6 +25,10 @@ test: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
 
+SCALE ?= small
+bench: setup
+	$(BIN)/python -m benchmarks.bench --scale $(SCALE)
+
 lint: setup
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 

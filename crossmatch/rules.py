@@ -9,6 +9,7 @@ afterwards, the same way for every rule (`place`).
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
@@ -544,9 +545,22 @@ def place(candidates: pl.DataFrame, ctx: Context) -> pl.DataFrame:
     return placed.select(*LEAD_COLUMNS, "county_code")
 
 
-def evaluate(inputs: Inputs, config: Config, rules: list[str] | None = None) -> pl.DataFrame:
-    """Every rule's leads for the period, placed, in a stable order."""
+def evaluate(
+    inputs: Inputs,
+    config: Config,
+    rules: list[str] | None = None,
+    timings: dict[str, float] | None = None,
+) -> pl.DataFrame:
+    """Every rule's leads for the period, placed, in a stable order.
+
+    `timings`, when given, receives each rule's seconds (for the run's metadata and the benchmark).
+    """
     ctx = Context(inputs, config)
-    frames = [RULES[code](ctx) for code in (rules or list(RULES))]
+    frames = []
+    for code in rules or list(RULES):
+        started = time.perf_counter()
+        frames.append(RULES[code](ctx))
+        if timings is not None:
+            timings[code] = time.perf_counter() - started
     candidates = pl.concat(frames, how="vertical") if frames else pl.DataFrame(schema=LEAD_COLUMNS)
     return place(candidates, ctx).sort("rule_code", "person_key")

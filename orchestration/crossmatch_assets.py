@@ -32,7 +32,8 @@ def lead_states(context: dg.AssetExecutionContext, doudi: DoudiResource) -> dg.M
     calendar = WorkCalendar.from_config(config.raw.get("calendar", {}))
     with doudi.connect() as con:
         inputs = load_inputs(con, period)
-        hits = evaluate(inputs, config)
+        timings: dict[str, float] = {}
+        hits = evaluate(inputs, config, timings=timings)
         try:
             states = lifecycle.advance(
                 store.previous_states(con, period),
@@ -64,6 +65,10 @@ def lead_states(context: dg.AssetExecutionContext, doudi: DoudiResource) -> dg.M
             **{f"rule/{code}": dg.MetadataValue.int(n) for code, n in by_rule.items()},
             **{f"county/{code}": dg.MetadataValue.int(n) for code, n in by_county.items() if code},
             "leads_file": dg.MetadataValue.path(str(path)),
+            **{
+                f"seconds/{code}": dg.MetadataValue.float(round(t, 3))
+                for code, t in timings.items()
+            },
             "rule_version": config.version,
         }
     )

@@ -1,0 +1,231 @@
+"""`make bench SCALE=…`: time a full `doudi run` of one period and each stage inside it.
+
+Generation is not timed. Each repetition runs `doudi run` in a fresh output folder as a
+child process (peak memory = the child's maximum resident set); stage times come from the
+run's Dagster event log. Two side-by-side comparisons on the same data: ingest against a
+plain polars read of the same files (its floor), and the two heaviest rules in polars
+against a plain DuckDB SQL implementation (which must find the same leads).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import python_calamine
+
+from benchmarks import sql_rules
+from crossmatch.inputs import load_inputs
+from crossmatch.rules import evaluate
+from doudi_core.config import load_config
+
+ROOT = Path(__file__).resolve().parent
+PERIOD = "2026-10"
+SOURCES = ("hukou", "medical", "disability", "lowincome")
+
+
+def generate(scale: str, data: Path) -> None:
+    if (data / "inbox" / PERIOD).exists():
+        return
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "orchestration.cli",
+            "generate",
+            "--period",
+            PERIOD,
+            "--scale",
+            scale,
+            "--out",
+            str(data / "inbox"),
+        ],
+        check=True,
+    )
+
+
+def read_floor(inbox: Path) -> dict[str, float]:
+    """Seconds for polars merely to read each source's files into memory as strings."""
+    floors = {}
+    for source in SOURCES:
+        started = time.perf_counter()
+        for path in sorted((inbox / PERIOD / source).iterdir()):
+            if path.suffix == ".csv":
+                pl.read_csv(
+                    path, infer_schema=False, encoding="utf8-lossy", truncate_ragged_lines=True
+                )
+            else:
+                python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_index(
+                    0
+                ).to_python()
+        floors[source] = time.perf_counter() - started
+    return floors
+
+
+def one_run(inbox: Path, out: Path) -> tuple[float, float, int]:
+    if out.exists():
+        shutil.rmtree(out)
+    env = {**os.environ, "DAGSTER_HOME": str(out / "dagster_home")}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    started = time.perf_counter()
+    status = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "orchestration.cli",
+            "run",
+            "--period",
+            PERIOD,
+            "--inbox",
+            str(inbox),
+            "--out",
+            str(out),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    seconds = time.perf_counter() - started
+    if status.returncode:
+        sys.exit(f"doudi run failed:\n{status.stderr[-3000:]}")
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return seconds, max(peak, before) / 1024, status.returncode
+
+
+def stage_times(out: Path) -> dict[str, float]:
+    """Seconds per Dagster step of the run (from its event log)."""
+    import dagster as dg
+
+    os.environ["DAGSTER_HOME"] = str(out / "dagster_home")
+    with dg.DagsterInstance.get() as instance:
+        run = instance.get_runs(limit=1)[0]
+        starts, stages, rule_seconds = {}, {}, {}
+        for entry in instance.all_logs(run.run_id):
+            event = entry.dagster_event
+            if event is None:
+                continue
+            if event.event_type_value == "STEP_START":
+                starts[event.step_key] = entry.timestamp
+            elif event.event_type_value == "STEP_SUCCESS":
+                stages[event.step_key] = round(entry.timestamp - starts[event.step_key], 3)
+            elif event.event_type_value == "ASSET_MATERIALIZATION":
+                for name, value in event.materialization.metadata.items():
+                    if name.startswith("seconds/"):
+                        rule_seconds[name.removeprefix("seconds/")] = value.value
+    return {**stages, **{f"rule/{k}": v for k, v in sorted(rule_seconds.items())}}
+
+
+def rules_against_sql(out: Path, repeat: int) -> dict:
+    config = load_config()
+    con = duckdb.connect(str(out / "warehouse.duckdb"), read_only=True)
+    try:
+        inputs = load_inputs(con, PERIOD)
+        polars_s, sql_s = [], []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            hits = evaluate(inputs, config, rules=["MED_OOP_UNCOVERED", "CHILD_UNSUPPORTED"])
+            polars_s.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            sql = {
+                "MED_OOP_UNCOVERED": sql_rules.med_oop_uncovered(con, PERIOD, config),
+                "CHILD_UNSUPPORTED": sql_rules.child_unsupported(con, PERIOD, config),
+            }
+            sql_s.append(time.perf_counter() - started)
+    finally:
+        con.close()
+    ours = {code: set(hits.filter(pl.col("rule_code") == code)["person_key"]) for code in sql}
+    return {
+        "polars_s": statistics.median(polars_s),
+        "sql_s": statistics.median(sql_s),
+        "match": all(ours[c] == sql[c] for c in sql),
+        "leads": {c: len(ours[c]) for c in sql},
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--scale", default="small")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    data = ROOT / "data" / args.scale
+    print(f"[bench] generating the {args.scale} city once (not timed) ...", flush=True)
+    generate(args.scale, data)
+    inbox = data / "inbox"
+    runs = []
+    for i in range(args.repeat):
+        seconds, peak, _ = one_run(inbox, data / "out")
+        stages = stage_times(data / "out")
+        runs.append((seconds, peak, stages))
+        print(
+            f"[bench] run {i + 1}/{args.repeat}: {seconds:.1f}s, peak {peak:,.0f} MiB", flush=True
+        )
+    end_to_end = statistics.median(r[0] for r in runs)
+    peak = max(r[1] for r in runs)
+    stages = {k: statistics.median(r[2].get(k, 0.0) for r in runs) for k in runs[0][2]}
+    floor = read_floor(inbox)
+    ingest = {s: stages.get(s, 0.0) for s in SOURCES}
+    gates = sum(v for k, v in stages.items() if k.endswith(("_blocking_gate", "_warnings")))
+    comparison = rules_against_sql(data / "out", args.repeat)
+    con = duckdb.connect(str(data / "out" / "warehouse.duckdb"), read_only=True)
+    persons = con.sql("SELECT count(*) FROM ingested.hukou").fetchall()[0][0]
+    settlements = con.sql("SELECT count(*) FROM ingested.medical").fetchall()[0][0]
+    con.close()
+    result = {
+        "scale": args.scale,
+        "persons": persons,
+        "settlements": settlements,
+        "repeat": args.repeat,
+        "end_to_end_s": round(end_to_end, 2),
+        "peak_rss_mib": round(peak),
+        "stages": {k: round(v, 3) for k, v in stages.items()},
+        "ingest_s": round(sum(ingest.values()), 2),
+        "ingest_floor_s": round(sum(floor.values()), 2),
+        "ingest_floor_ratio": round(sum(ingest.values()) / max(sum(floor.values()), 1e-9), 2),
+        "rules_polars_s": round(comparison["polars_s"], 3),
+        "rules_sql_s": round(comparison["sql_s"], 3),
+        "rules_vs_sql_ratio": round(comparison["polars_s"] / max(comparison["sql_s"], 1e-9), 2),
+        "rules_match_sql": comparison["match"],
+        "rules_leads": comparison["leads"],
+        "gates_s": round(gates, 2),
+        "gates_share": round(gates / end_to_end, 3),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+    }
+    path = ROOT / "results" / f"{args.scale}.json"
+    path.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
+    print(f"\n{'stage':<45}{'seconds':>10}")
+    for name, value in sorted(stages.items(), key=lambda kv: -kv[1]):
+        print(f"{name:<45}{value:>10.2f}")
+    print(
+        f"\nscale {args.scale}: {persons:,} persons, {settlements:,} settlements on {os.cpu_count()} cores"
+    )
+    print(f"end to end {end_to_end:.1f}s (median of {args.repeat}), peak {peak:,.0f} MiB")
+    print(
+        f"ingest {result['ingest_s']}s vs read floor {result['ingest_floor_s']}s: ratio {result['ingest_floor_ratio']}"
+    )
+    print(
+        f"rules (2 heaviest) polars {result['rules_polars_s']}s vs SQL {result['rules_sql_s']}s: "
+        f"ratio {result['rules_vs_sql_ratio']}, same leads: {result['rules_match_sql']}"
+    )
+    print(f"gates {gates:.1f}s = {result['gates_share']:.0%} of the run\nwrote {path}")
+    return 0 if comparison["match"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
