@@ -22,6 +22,13 @@ from ingest.sources import SOURCES, SourceSchema
 from ingest.values import normalise_name
 
 NAME_KEYED = ("hukou", "lowincome")
+CELL_SEPARATOR, NULL_CELL = "\x1f", "\x1e"  # unit separator between packed raw cells; a null cell
+KEEP_RAW = {  # raw columns still needed after normalisation (names for the vault, free text)
+    "hukou": ("name",),
+    "medical": ("name", "hospital"),
+    "disability": ("name",),
+    "lowincome": ("name", "village"),
+}
 DUPLICATE_ROW = "DUPLICATE_ROW"
 DUPLICATE_PERSON = "DUPLICATE_PERSON"
 DUPLICATE_CERTIFICATE = "DUPLICATE_CERTIFICATE"
@@ -118,10 +125,22 @@ def ingest_source(
 def _normalise_file(
     source: str, rows: pl.DataFrame, name: str, file_format: str, as_of
 ) -> pl.DataFrame:
+    """Normalise one file, then pack its raw cells into one string per row (`_raw`, for the
+    quarantine) and drop the raw columns: a city's raw strings would not fit twice in memory."""
     data_columns = list(SOURCES[source].columns.values())
     rows = rows.with_columns(_file=pl.lit(name), _format=pl.lit(file_format))
+    packed = pl.concat_str(
+        [pl.col(c).fill_null(NULL_CELL) for c in data_columns], separator=CELL_SEPARATOR
+    )
+    normalised = NORMALISERS[source](rows, as_of).with_columns(_raw=packed)
     # a 64-bit hash of the raw row finds exact duplicates across the delivery's files
-    return NORMALISERS[source](rows, as_of).with_columns(_raw_hash=pl.struct(data_columns).hash(0))
+    normalised = normalised.with_columns(
+        _raw_hash=pl.col("_raw").hash(0),
+        # the number as delivered is only needed where it is invalid (IDENTITY_MISMATCH leads)
+        id_cleaned=pl.when(pl.col("id18").is_null()).then("id_cleaned"),
+    )
+    keep = KEEP_RAW.get(source, ())
+    return normalised.drop([c for c in data_columns if c not in keep])
 
 
 def _mark_duplicates(frame: pl.DataFrame, source: str) -> pl.DataFrame:
@@ -301,16 +320,18 @@ def _vault_people(
 def _vault_quarantine(
     source: str, period: str, quarantined: pl.DataFrame, schema: SourceSchema
 ) -> pl.DataFrame:
-    raw_columns = {snake: chinese for chinese, snake in schema.columns.items()}
+    cells = pl.col("_raw").str.split(CELL_SEPARATOR)
+    raw = pl.struct(
+        cells.list.get(i).replace(NULL_CELL, None).alias(chinese)
+        for i, chinese in enumerate(schema.columns)
+    )
     return quarantined.select(
         pl.lit(period).alias("period"),
         pl.lit(source).alias("source"),
         pl.col("_file").alias("file"),
         pl.col("_row").alias("row_number"),
         pl.col("_reason").alias("reason"),
-        pl.struct(pl.col(s).alias(c) for s, c in raw_columns.items())
-        .struct.json_encode()
-        .alias("raw_values"),
+        raw.struct.json_encode().alias("raw_values"),
     )
 
 
