@@ -57,23 +57,37 @@ def out_of_pocket(settlements: pl.DataFrame, as_of: dt.date, window_days: int) -
     A reversal counts where its original counts: it takes the original's date, so
     a refund never leaves a bill in the window without its netting (or vice versa).
     Also the number of inpatient stays (住院 settlements that were not reversed).
+    Only the (few) reversals are joined to their originals: the settlements are millions.
     """
-    originals = settlements.select(
-        "settlement_id", pl.col("settlement_date").alias("original_date")
-    )
-    dated = settlements.join(
-        originals.rename({"settlement_id": "reverses_id"}), on="reverses_id", how="left"
-    ).with_columns(effective_date=pl.coalesce("original_date", "settlement_date"))
     start = as_of - dt.timedelta(days=window_days)
-    window = dated.filter((pl.col("effective_date") > start) & (pl.col("effective_date") <= as_of))
-    reversed_ids = window.filter(pl.col("reverses_id").is_not_null())["reverses_id"].unique()
-    stays = (
-        (pl.col("care_type") == "住院")
-        & pl.col("reverses_id").is_null()
-        & ~pl.col("settlement_id").is_in(reversed_ids.implode())
+    lazy = settlements.lazy()
+    plain = lazy.filter(pl.col("reverses_id").is_null())
+    originals = plain.select(
+        pl.col("settlement_id").alias("reverses_id"),
+        pl.col("settlement_date").alias("original_date"),
     )
-    return window.group_by("person_key").agg(
-        oop_fen=pl.col("oop_fen").sum(),
-        inpatient_stays=stays.sum().cast(pl.Int64),
-        insured_county_code=pl.col("insured_county_code").sort_by("settlement_date").last(),
+    reversals = (
+        lazy.filter(pl.col("reverses_id").is_not_null())
+        .join(originals, on="reverses_id", how="left")
+        .with_columns(settlement_date=pl.coalesce("original_date", "settlement_date"))
+    )
+    window = (pl.col("settlement_date") > start) & (pl.col("settlement_date") <= as_of)
+    plain_in, reversals_in = plain.filter(window), reversals.filter(window)
+    refunded = reversals_in.select(pl.col("reverses_id").alias("settlement_id"))
+    stays = (
+        plain_in.filter(pl.col("care_type") == "住院")
+        .join(refunded, on="settlement_id", how="anti")
+        .group_by("person_key")
+        .agg(inpatient_stays=pl.len().cast(pl.Int64))
+    )
+    columns = ["person_key", "oop_fen"]
+    totals = (
+        pl.concat([plain_in.select(columns), reversals_in.select(columns)])
+        .group_by("person_key")
+        .agg(pl.col("oop_fen").sum())
+    )
+    return (
+        totals.join(stays, on="person_key", how="left")
+        .with_columns(pl.col("inpatient_stays").fill_null(0))
+        .collect()
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import polars as pl
@@ -56,12 +56,18 @@ class Context:
 
     inputs: Inputs
     config: Config
+    _oop: dict[int, pl.DataFrame] = field(default_factory=dict)
 
     def rule(self, code: str) -> dict:
         return self.config.rule(code)
 
     def oop(self, window_days: int) -> pl.DataFrame:
-        return out_of_pocket(self.inputs.settlements, self.inputs.as_of, window_days)
+        """Out-of-pocket spending per person in the window: computed once, shared by the rules."""
+        if window_days not in self._oop:
+            self._oop[window_days] = out_of_pocket(
+                self.inputs.settlements, self.inputs.as_of, window_days
+            )
+        return self._oop[window_days]
 
     @cached_property
     def covered(self) -> pl.DataFrame:
@@ -525,8 +531,18 @@ def place(candidates: pl.DataFrame, ctx: Context) -> pl.DataFrame:
     cert_town = ctx.inputs.disability.group_by("person_key").agg(
         cert_town=pl.col("town_code").sort().first()
     )
-    medical = out_of_pocket(ctx.inputs.settlements, ctx.inputs.as_of, 365).select(
-        "person_key", "insured_county_code"
+    medical = (  # the insured county of a person's latest settlement, for the few with no town
+        candidates.select("person_key")
+        .unique()
+        .join(
+            ctx.inputs.settlements.select(
+                "person_key", "settlement_date", "settlement_id", "insured_county_code"
+            ),
+            on="person_key",
+        )
+        .sort("settlement_date", "settlement_id")
+        .group_by("person_key")
+        .agg(pl.col("insured_county_code").last())
     )
     placed = (
         candidates.join(covered_town, on="person_key", how="left")
