@@ -12,6 +12,8 @@ import datetime as dt
 import great_expectations as gx
 from great_expectations import expectations as gxe
 
+from doudi_core.places import COUNTIES
+
 KEY_COLUMN = {
     "hukou": "person_key",
     "lowincome": "person_key",
@@ -63,6 +65,16 @@ def _meta(what: str) -> dict:
     return {"what": what}
 
 
+def _reconciles(mostly: float, how_many: str) -> gxe.Expectation:
+    return gxe.ExpectColumnValuesToBeBetween(
+        column="reconcile_diff_fen",
+        min_value=0,
+        max_value=0,
+        mostly=mostly,
+        meta=_meta(f"医疗总费用 = 统筹 + 大病 + 医疗救助 + 个人自付 (to the cent) {how_many}"),
+    )
+
+
 def schema_suite(source: str, columns: list[str]) -> gx.ExpectationSuite:
     suite = gx.ExpectationSuite(name=f"{source}.schema")
     suite.add_expectation(
@@ -85,15 +97,7 @@ def blocking_suite(source: str, gates: dict) -> gx.ExpectationSuite:
     )
     if source == "medical":
         suite.add_expectation(
-            gxe.ExpectColumnValuesToBeBetween(
-                column="reconcile_diff_fen",
-                min_value=0,
-                max_value=0,
-                mostly=1 - gates["max_unreconciled_share"],
-                meta=_meta(
-                    "医疗总费用 = 统筹 + 大病 + 医疗救助 + 个人自付 (to the cent) for nearly every settlement"
-                ),
-            )
+            _reconciles(1 - gates["max_unreconciled_share"], "for nearly every settlement")
         )
     return suite
 
@@ -191,19 +195,12 @@ def warning_suite(source: str, as_of: dt.date) -> gx.ExpectationSuite:
         suite.add_expectation(
             gxe.ExpectColumnValuesToMatchRegex(
                 column="town_code",
-                regex=r"^32(?:1302|1311|1322|1323|1324|1371|1372|1373)\d{3}$",
+                regex=rf"^(?:{'|'.join(sorted(COUNTIES))})\d{{3}}$",
                 meta=_meta("town codes inside the city's eight counties"),
             )
         )
     if source == "medical":
-        suite.add_expectation(
-            gxe.ExpectColumnValuesToBeBetween(
-                column="reconcile_diff_fen",
-                min_value=0,
-                max_value=0,
-                meta=_meta("every settlement reconciles"),
-            )
-        )
+        suite.add_expectation(_reconciles(1.0, "for every settlement"))
         suite.add_expectation(
             gxe.ExpectColumnValuesToBeInSet(
                 column="amount_sign_ok",
