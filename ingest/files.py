@@ -105,29 +105,40 @@ def _extra_columns(header: list[object], positions: dict) -> list[str]:
 
 
 def detect_encoding(path: Path, data: bytes) -> str:
-    """UTF-8 (with or without BOM) or GB18030 (which covers GBK); anything else is rejected."""
-    encoding = "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
-    for candidate in (encoding, "gb18030"):
+    """UTF-8 (with or without BOM) when the first megabyte decodes strictly as UTF-8 (polars
+    then validates the rest as it parses), else GB18030 (a superset of GBK), decoded strictly."""
+    if data.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    try:
+        codecs.getincrementaldecoder("utf-8")(errors="strict").decode(data[: 1 << 20], final=False)
+        return "utf-8"
+    except UnicodeDecodeError:
+        return "gb18030"
+
+
+def _to_utf8(path: Path, data: bytes, encoding: str) -> bytes:
+    if encoding == "utf-8-sig":
+        return data[len(codecs.BOM_UTF8) :]
+    if encoding == "gb18030":
         try:
-            decoder = codecs.getincrementaldecoder(candidate)(errors="strict")
-            for start in range(0, len(data), 1 << 24):
-                decoder.decode(data[start : start + (1 << 24)])
-            decoder.decode(b"", final=True)
-            return candidate
-        except UnicodeDecodeError:
-            continue
-    raise FileRejected(path, "cannot be decoded as UTF-8 or GB18030/GBK: not a text CSV export")
+            return data.decode("gb18030").encode("utf-8")
+        except UnicodeDecodeError as error:
+            raise FileRejected(
+                path, "cannot be decoded as UTF-8 or GB18030/GBK: not a text CSV export"
+            ) from error
+    return data
 
 
 def _read_csv(path: Path, schema: SourceSchema) -> RawFile:
+    return _read_csv_as(path, schema, None)
+
+
+def _read_csv_as(path: Path, schema: SourceSchema, forced: str | None) -> RawFile:
     data = path.read_bytes()
     if b"\0" in data[:65536]:
         raise FileRejected(path, "binary content (NUL bytes): not a CSV file")
-    encoding = detect_encoding(path, data)
-    if encoding == "gb18030":
-        data = data.decode("gb18030").encode("utf-8")
-    elif encoding == "utf-8-sig":
-        data = data[len(codecs.BOM_UTF8) :]
+    encoding = forced or detect_encoding(path, data)
+    data = _to_utf8(path, data, encoding)
     head_text = data[: 1 << 20].decode("utf-8", errors="ignore")
     try:
         head_rows = list(itertools.islice(csv.reader(io.StringIO(head_text)), HEADER_SEARCH_ROWS))
@@ -146,6 +157,8 @@ def _read_csv(path: Path, schema: SourceSchema) -> RawFile:
             raise_if_empty=False,
         )
     except pl.exceptions.PolarsError as error:
+        if encoding == "utf-8" and "utf-8" in str(error):  # valid at the start, not further on
+            return _read_csv_as(path, schema, "gb18030")
         raise FileRejected(path, f"malformed CSV: {str(error).splitlines()[0]}") from error
     width = len(head_rows[header_index])
     if frame.width and frame.width != width:
