@@ -234,3 +234,26 @@ def warning_suite(source: str, as_of: dt.date) -> gx.ExpectationSuite:
             )
         )
     return suite
+
+
+def feedback_suite(results: list[str]) -> gx.ExpectationSuite:
+    """Accepted verification answers: one per lead per period, from the list, dated."""
+    suite = gx.ExpectationSuite(name="feedback.blocking")
+    suite.add_expectation(
+        gxe.ExpectColumnValuesToBeUnique(
+            column="lead_id", meta=_meta("at most one accepted answer per lead in a period")
+        )
+    )
+    suite.add_expectation(
+        gxe.ExpectColumnValuesToBeInSet(
+            column="result",
+            value_set=results,
+            meta=_meta("核查结果 from the workbook's drop-down list"),
+        )
+    )
+    suite.add_expectation(
+        gxe.ExpectColumnValuesToNotBeNull(
+            column="verified_on", meta=_meta("every accepted answer has its 核查日期")
+        )
+    )
+    return suite

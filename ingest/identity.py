@@ -101,12 +101,3 @@ def sex(id18: pl.Expr) -> pl.Expr:
     """`男` for an odd sequence digit, `女` for even."""
     odd = id18.str.slice(16, 1).cast(pl.Int32, strict=False) % 2 == 1
     return pl.when(odd).then(pl.lit("男")).otherwise(pl.lit("女"))
-
-
-def mask(id_number: str | None) -> str:
-    """`3213**********1234`: how an identity number may appear in logs and errors."""
-    if not id_number:
-        return "<blank>"
-    if len(id_number) <= 8:
-        return "*" * len(id_number)
-    return id_number[:4] + "*" * (len(id_number) - 8) + id_number[-4:]

@@ -37,10 +37,26 @@ def cmd_run(args: argparse.Namespace) -> int:
     except PeriodError as error:
         print(f"doudi run: {error}", file=sys.stderr)
         return 2
+    through = args.through or args.period
+    try:
+        parse_period(through)
+    except PeriodError as error:
+        print(f"doudi run: {error}", file=sys.stderr)
+        return 2
+    if through < args.period:
+        print(f"doudi run: --through {through} is before --period {args.period}", file=sys.stderr)
+        return 2
     paths = _paths(args)
+    from doudi_core.period import shift
     from orchestration.runner import run_period  # imports Dagster only once the paths are set
 
-    return run_period(args.period, paths)
+    period = args.period
+    while period <= through:  # a backfill runs the months in order: each builds on the one before
+        status = run_period(period, paths)
+        if status:
+            return status
+        period = shift(period, 1)
+    return 0
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -108,6 +124,9 @@ def main(argv: list[str] | None = None) -> int:
 
     run = verbs.add_parser("run", help="materialise every asset for one period")
     run.add_argument("--period", required=True, help="YYYY-MM")
+    run.add_argument(
+        "--through", default=None, help="backfill: run every month from --period to this one"
+    )
     run.add_argument(
         "--inbox", default=None, help="inbox folder (default data/inbox or $DOUDI_INBOX)"
     )

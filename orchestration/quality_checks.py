@@ -11,10 +11,12 @@ import dagster as dg
 
 from expectations import report as quality_report
 from expectations.gates import GateReport, run_gate
+from expectations.suites import feedback_suite
 from expectations.validate import Validator
 from ingest.sources import SOURCES
 from orchestration.partitions import periods
 from orchestration.resources import DoudiResource
+from workbooks.layout import RESULTS
 
 
 @cache
@@ -87,3 +89,33 @@ def _build(source: str) -> list[dg.AssetChecksDefinition]:
 
 
 quality_checks = [check for source in SOURCES for check in _build(source)]
+
+
+@dg.asset_check(
+    asset=dg.AssetKey(["ingested", "feedback"]),
+    name="blocking_gate",
+    blocking=True,
+    partitions_def=periods,
+    description="feedback: accepted answers unique per lead, results from the list, dated",
+)
+def feedback_gate(
+    context: dg.AssetCheckExecutionContext, doudi: DoudiResource
+) -> dg.AssetCheckResult:
+    with doudi.connect() as con:
+        answers = con.sql(
+            "SELECT lead_id, result, verified_on, file AS source_file, row_number AS source_row "
+            "FROM ingested.feedback WHERE period = ?",
+            params=[context.partition_key],
+        ).pl()
+    findings = _validator().check(feedback_suite(RESULTS), answers)
+    report = GateReport("feedback", context.partition_key, answers.height > 0, findings, [])
+    for failure in report.failures:
+        context.log.error(f"BLOCKED feedback: {failure.sentence()}")
+    return dg.AssetCheckResult(
+        passed=report.passed,
+        severity=dg.AssetCheckSeverity.ERROR,
+        metadata=_metadata(report, findings),
+    )
+
+
+quality_checks.append(feedback_gate)

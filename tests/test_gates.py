@@ -136,3 +136,32 @@ def test_a_tolerable_imperfection_passes_with_a_warning(scenario, capsys):
     assert "Quality warnings tolerated" in out and "no row quarantined" in out
     assert (paths.out / "leads" / f"{BROKEN}.parquet").exists()
     assert (paths.out / "quality" / BROKEN / "index.html").exists()
+
+
+def test_the_feedback_suite_blocks_duplicate_or_unlisted_answers():
+    import datetime as dt
+
+    import polars as pl
+
+    from expectations.suites import feedback_suite
+    from expectations.validate import Validator
+    from workbooks.layout import RESULTS
+
+    validator = Validator()
+    good = pl.DataFrame(
+        {
+            "lead_id": ["A", "B"],
+            "result": ["不属实", "属实-待办理"],
+            "verified_on": [dt.date(2026, 10, 2)] * 2,
+        }
+    )
+    assert all(f.success for f in validator.check(feedback_suite(RESULTS), good))
+    bad = pl.DataFrame(
+        {
+            "lead_id": ["A", "A"],
+            "result": ["不属实", "随便"],
+            "verified_on": [dt.date(2026, 10, 2), None],
+        }
+    )
+    failed = {f.what for f in validator.check(feedback_suite(RESULTS), bad) if not f.success}
+    assert len(failed) == 3

@@ -114,7 +114,3 @@ def test_property_validity_matches_the_oracle(text):
     if len(cleaned) == 18 and cleaned[:17].isdigit() and row["reason"] != identity.ID_MALFORMED:
         good = helper.generator_check_bit(cleaned[:17]) == cleaned[17]
         assert good == (row["reason"] != identity.ID_BAD_CHECK_DIGIT)
-
-
-def test_mask_hides_the_middle():
-    assert identity.mask("321302199001011234") == "3213**********1234"

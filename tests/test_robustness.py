@@ -10,6 +10,7 @@ import sys
 import time
 import zipfile
 
+import openpyxl
 import polars as pl
 import pytest
 
@@ -172,17 +173,17 @@ def test_a_run_killed_part_way_then_run_again_gives_the_same_outputs(tiny_city, 
         time.sleep(delay)
         process.send_signal(signal.SIGKILL)
         process.wait()
-        leftovers = [
+        # atomic writes: a temporary file has a hidden name; whatever is visible is whole
+        visible = [
             p
             for p in out.rglob("*")
-            if p.name.endswith(".tmp") and p.parent.name in ("leads", "2026-08")
+            if p.suffix in (".parquet", ".xlsx") and not p.name.startswith(".")
         ]
-        visible = list((out / "exports").rglob("*.xlsx")) if (out / "exports").exists() else []
-        for workbook in visible:  # whatever is visible is whole: it opens
-            import openpyxl
-
-            openpyxl.load_workbook(workbook, read_only=True).close()
-        del leftovers
+        for path in visible:
+            if path.suffix == ".parquet":
+                pl.read_parquet(path)
+            else:
+                openpyxl.load_workbook(path, read_only=True).close()
         assert (
             _doudi(
                 ["run", "--period", "2026-08", "--inbox", str(tiny_city), "--out", str(out)], env
