@@ -253,7 +253,7 @@ def _certificates(rng, persons: pl.DataFrame) -> pl.DataFrame:
         (grade == "三级") & np.isin(category, ["智力", "精神"])
     )
     care = np.where(severe & (rng.random(k) < 0.95), "是", "否")
-    living = np.where(rng.random(k) < 0.5, "是", "否")  # refined against assistance later
+    living = np.where(rng.random(k) < 0.5, "是", "否")  # background: independent of assistance
     return pl.DataFrame(
         {
             "pid": persons["pid"].to_numpy()[holders],

@@ -11,9 +11,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
 import openpyxl
 import polars as pl
 
+from ingest.delivery import Delivery
+from ingest.load import table_exists
 from ingest.values import parse_date
 from workbooks.layout import KEEPS_OPEN, RESULTS, SUMMARY_SHEET
 
@@ -170,10 +173,8 @@ def validate(rows: pl.DataFrame, issued: pl.DataFrame, as_of: dt.date) -> pl.Dat
     ).with_columns(closes=pl.col("reason").is_null() & (pl.col("result") != KEEPS_OPEN))
 
 
-def issued_leads(con, period: str) -> pl.DataFrame:
+def issued_leads(con: duckdb.DuckDBPyConnection, period: str) -> pl.DataFrame:
     """Every lead issued before `period`, with the county it was issued to."""
-    from ingest.load import table_exists
-
     if not table_exists(con, "leads", "lead_states"):
         return pl.DataFrame(schema={"lead_id": pl.String, "county_code": pl.String})
     return con.sql(
@@ -183,10 +184,8 @@ def issued_leads(con, period: str) -> pl.DataFrame:
     ).pl()
 
 
-def delivery(folder: Path, period: str, issued: pl.DataFrame, as_of: dt.date):
+def delivery(folder: Path, period: str, issued: pl.DataFrame, as_of: dt.date) -> Delivery:
     """The feedback as a delivery: accepted answers, notes (vault), quarantine, accounting."""
-    from ingest.delivery import Delivery
-
     returned = read_folder(folder)
     checked = validate(returned.rows, issued, as_of)
     accepted = checked.filter(pl.col("reason").is_null())
