@@ -18,7 +18,6 @@ from doudi_core.config import Config
 
 NEW, CONTINUING = "新增", "持续"
 OPEN, VERIFIED, GONE = "open", "closed_verified", "closed_condition_gone"
-MEDICAL_RULES = {"MED_OOP_UNCOVERED": "threshold_yuan", "MED_OOP_BELOW_LINE": None}
 ABBREVIATIONS = {
     "MED_OOP_UNCOVERED": "MOU",
     "MED_OOP_BELOW_LINE": "MBL",
@@ -86,7 +85,7 @@ def advance(
     closures: lead_id, result for verification results returned this period that close a lead
     """
     previous = previous.select(list(STATE_SCHEMA)).cast(STATE_SCHEMA)
-    closed_now = set(closures["lead_id"].to_list())
+    closed_now = dict(zip(closures["lead_id"], closures["result"], strict=True))
     hit_rows = {(r["rule_code"], r["person_key"]): r for r in hits.iter_rows(named=True)}
     rows: list[dict] = []
     seen: set[tuple[str, int]] = set()
@@ -96,7 +95,7 @@ def advance(
         hit = hit_rows.get(key)
         state = prev["state"]
         if state == OPEN and prev["lead_id"] in closed_now:
-            result = closures.filter(pl.col("lead_id") == prev["lead_id"])["result"][0]
+            result = closed_now[prev["lead_id"]]
             rows.append(
                 _carry(
                     prev,

@@ -14,7 +14,7 @@ import polars as pl
 
 from doudi_core.period import as_of as period_as_of
 from doudi_core.pseudonym import PseudonymKey, add_keys
-from ingest import identity
+from ingest import identity, sources
 from ingest.files import SUPPORTED_SUFFIXES, FileRejected, RawFile, read_file
 from ingest.identity import ID_REASONS
 from ingest.normalise import NORMALISERS
@@ -291,10 +291,13 @@ def _project_invalid_lowincome(quarantined: pl.DataFrame, period: str) -> pl.Dat
     )
 
 
-_DIGIT_OF_CATEGORY = {
-    n: str(i) for i, n in enumerate(["视力", "听力", "言语", "肢体", "智力", "精神", "多重"], 1)
-}
-_DIGIT_OF_GRADE = {n: str(i) for i, n in enumerate(["一级", "二级", "三级", "四级"], 1)}
+def _digits(table: dict[str, str]) -> dict[str, str]:
+    """Canonical name -> its one-digit code, from a code table of the contract."""
+    return {name: code for code, name in table.items() if code.isdigit()}
+
+
+_DIGIT_OF_CATEGORY = _digits(sources.DISABILITY_CATEGORY)
+_DIGIT_OF_GRADE = _digits(sources.DISABILITY_GRADE)
 
 
 def _vault_people(

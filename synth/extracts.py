@@ -7,6 +7,7 @@ import datetime as dt
 import numpy as np
 import polars as pl
 
+from doudi_core.period import shift
 from synth.city import City
 from synth.places import COUNTIES, towns
 from synth.plant import Planted, month_end
@@ -268,7 +269,7 @@ def medical(
     backfill: bool,
 ) -> pl.DataFrame:
     """This period's delivery; with `backfill`, also the year before (a first, historical load)."""
-    months = _months_back(period, 12 if backfill else 2)
+    months = [shift(period, -back) for back in range(12 if backfill else 2, -1, -1)]
     frames = []
     for month in months:
         settled = month_settlements(city, persons, month)
@@ -331,15 +332,6 @@ def medical(
         pl.col("town_code").str.slice(0, 6).alias("参保地区划代码"),
         pl.col("town_code").str.slice(0, 6).alias("_county"),
     )
-
-
-def _months_back(period: str, count: int) -> list[str]:
-    y, m = int(period[:4]), int(period[5:7])
-    out = []
-    for back in range(count, -1, -1):
-        index = y * 12 + m - 1 - back
-        out.append(f"{index // 12:04d}-{index % 12 + 1:02d}")
-    return out
 
 
 def _add_lag(month: str, frame: pl.DataFrame) -> pl.Expr:

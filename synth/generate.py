@@ -16,6 +16,7 @@ import numpy as np
 import polars as pl
 
 from doudi_core.config import load_config
+from doudi_core.period import shift
 from synth import city as city_mod
 from synth import dirt, extracts, places, plant, write
 
@@ -50,7 +51,7 @@ def generate(
     started = time.perf_counter()
     rates = rates or dirt.Rates()
     chosen = city_mod.SCALES[scale]
-    wanted = plant.periods(_shift(period, -(months - 1)), period)
+    wanted = plant.periods(shift(period, -(months - 1)), period)
     say(f"building a {scale} city (seed {seed}) ...")
     the_city = city_mod.build(seed, chosen)
     dibao = load_config().county_figures("dibao_standard_yuan")
@@ -99,12 +100,6 @@ def generate(
             + f" rows ({time.perf_counter() - t0:.1f}s)"
         )
     return Generated(wanted, inbox, truth_root, rows, time.perf_counter() - started)
-
-
-def _shift(period: str, months: int) -> str:
-    y, m = int(period[:4]), int(period[5:7])
-    index = y * 12 + m - 1 + months
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
 def _write_source(

@@ -14,6 +14,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from doudi_core.period import shift
 from synth import idcard
 from synth.city import EPOCH, HORIZON
 
@@ -36,16 +37,11 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(y, m + 1, min(day.day, calendar.monthrange(y, m + 1)[1]))
 
 
-def next_period(period: str) -> str:
-    y, m = int(period[:4]), int(period[5:7])
-    return f"{y + m // 12:04d}-{m % 12 + 1:02d}"
-
-
 def periods(first: str, last: str) -> list[str]:
     out, current = [], first
     while current <= last:
         out.append(current)
-        current = next_period(current)
+        current = shift(current, 1)
     return out
 
 
@@ -322,7 +318,7 @@ def med_uncovered(p: Planter, m: str) -> None:
     p.case("MED_OOP_UNCOVERED", "med_covered", m, id18, from_anchor(m, MUST_NOT))
 
     pid, id18, _ = _adult(p, age=38)
-    nxt = next_period(m)
+    nxt = shift(m, 1)
     p.settle(pid, day_of(m, 9), 1_200_000)
     p.out.settlements.append({**p.out.settlements[-1], "delivered": nxt})  # re-delivered unchanged
     p.case("MED_OOP_UNCOVERED", "med_redelivered_counts_once", m, id18, from_anchor(m, MUST_NOT))

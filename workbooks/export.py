@@ -9,8 +9,10 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from crossmatch.rules import age_at
 from doudi_core.config import Config
 from doudi_core.places import COUNTIES
+from ingest import identity
 from ingest.load import append_rows
 from workbooks.writer import workbook_path, write_county_workbook
 
@@ -27,17 +29,12 @@ def workbook_rows(
 ) -> pl.DataFrame:
     """The leads file plus what caseworkers see besides: rule name, sex, age, village."""
     names = {code: config.rule(code)["name"] for code in config.rule_codes}
-    valid = pl.col("id_number").str.contains(r"^\d{17}[\dX]$")
-    birth = pl.col("id_number").str.slice(6, 8).str.to_date("%Y%m%d", strict=False)
-    had_birthday = (birth.dt.month() < as_of.month) | (
-        (birth.dt.month() == as_of.month) & (birth.dt.day() <= as_of.day)
-    )
-    age = pl.lit(as_of.year) - birth.dt.year() - pl.when(had_birthday).then(0).otherwise(1)
-    odd = pl.col("id_number").str.slice(16, 1).cast(pl.Int32, strict=False) % 2 == 1
+    valid = pl.col("id_number").str.contains(r"^\d{17}[\dX]$")  # not the as-delivered invalid ones
+    number = pl.col("id_number")
     return leads.join(villages, on="household_id", how="left").with_columns(
         rule_name=pl.col("rule_code").replace_strict(names, return_dtype=pl.String),
-        sex=pl.when(valid).then(pl.when(odd).then(pl.lit("男")).otherwise(pl.lit("女"))),
-        age=pl.when(valid).then(age.cast(pl.Int64)),
+        sex=pl.when(valid).then(identity.sex(number)),
+        age=pl.when(valid).then(age_at(identity.birth_date(number), as_of).cast(pl.Int64)),
     )
 
 
