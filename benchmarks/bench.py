@@ -29,6 +29,7 @@ from benchmarks import sql_rules
 from crossmatch.inputs import load_inputs
 from crossmatch.rules import evaluate
 from doudi_core.config import load_config
+from ingest.files import detect_encoding
 
 ROOT = Path(__file__).resolve().parent
 PERIOD = "2026-10"
@@ -56,14 +57,24 @@ def generate(scale: str, data: Path) -> None:
 
 
 def read_floor(inbox: Path) -> dict[str, float]:
-    """Seconds for polars merely to read each source's files into memory as strings."""
+    """Seconds for polars merely to read each source's files into memory as strings.
+
+    A GBK/GB18030 export is decoded as polars itself must (it reads only UTF-8
+    natively): read as UTF-8 it would be mojibake, not the file's strings.
+    """
     floors = {}
     for source in SOURCES:
         started = time.perf_counter()
         for path in sorted((inbox / PERIOD / source).iterdir()):
             if path.suffix == ".csv":
+                with path.open("rb") as handle:
+                    head = handle.read(1 << 20)
+                utf8 = detect_encoding(path, head) != "gb18030"
                 pl.read_csv(
-                    path, infer_schema=False, encoding="utf8-lossy", truncate_ragged_lines=True
+                    path,
+                    infer_schema=False,
+                    encoding="utf8-lossy" if utf8 else "gb18030",
+                    truncate_ragged_lines=True,
                 )
             else:
                 python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_index(

@@ -25,6 +25,18 @@ class Inputs:
     settlements: pl.DataFrame  # current copy of every settlement delivered up to the period
 
 
+# what the rules read of a settlement (a city's medical stream is millions of rows)
+SETTLEMENT_COLUMNS = (
+    "settlement_id",
+    "reverses_id",
+    "person_key",
+    "care_type",
+    "settlement_date",
+    "oop_fen",
+    "insured_county_code",
+)
+
+
 def _snapshot(con: duckdb.DuckDBPyConnection, table: str, period: str) -> pl.DataFrame:
     return con.sql(
         f"SELECT * FROM ingested.{table} WHERE period = "
@@ -34,9 +46,10 @@ def _snapshot(con: duckdb.DuckDBPyConnection, table: str, period: str) -> pl.Dat
 
 
 def load_inputs(con: duckdb.DuckDBPyConnection, period: str) -> Inputs:
-    """Latest snapshot of each source up to `period`; every settlement delivered up to it."""
+    """Latest snapshot of each source up to `period`; every settlement delivered up to it
+    (its latest copy, and only the columns the rules read)."""
     settlements = con.sql(
-        "SELECT * FROM ingested.medical WHERE delivery_period <= ? "
+        f"SELECT {', '.join(SETTLEMENT_COLUMNS)} FROM ingested.medical WHERE delivery_period <= ? "
         "QUALIFY row_number() OVER (PARTITION BY settlement_id ORDER BY delivery_period DESC) = 1",
         params=[period],
     ).pl()

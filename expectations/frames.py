@@ -1,11 +1,14 @@
-"""The frames the suites validate, read from the warehouse for one source and period.
+"""What the suites validate for one source and period: a query over the delivery's rows,
+and small frames read from the warehouse (per-file accounting, volumes, the schema).
 
-Only the columns a suite's expectations name are read (a city's medical
+The query names only the columns a suite's expectations name (a city's medical
 delivery is millions of rows); cross-column rules are derived columns computed
 in SQL so the suites stay declarative.
 """
 
 from __future__ import annotations
+
+import re
 
 import duckdb
 import great_expectations as gx
@@ -32,17 +35,21 @@ def needed_columns(suite: gx.ExpectationSuite) -> list[str]:
     return sorted({e.column for e in suite.expectations if getattr(e, "column", None)})
 
 
-def columns_frame(
-    con: duckdb.DuckDBPyConnection, source: str, period: str, columns: list[str]
-) -> pl.DataFrame:
-    """The named columns (derived ones computed) with file and row for examples."""
+def columns_query(source: str, period: str, columns: list[str]) -> str:
+    """SQL for the named columns (derived ones computed) with file and row for examples.
+
+    GX's query assets take no parameters, so the period is inlined, and only
+    after it has been checked to be a plain YYYY-MM.
+    """
+    if not re.fullmatch(r"\d{4}-\d{2}", period):
+        raise ValueError(f"not a period: {period!r}")
     derived = DERIVED.get(source, {})
     select = ", ".join(f"{derived[c]} AS {c}" if c in derived else c for c in columns)
     column = PERIOD_COLUMN.get(source, "period")
-    return con.sql(
-        f"SELECT {select}, source_file, source_row FROM ingested.{source} WHERE {column} = ?",
-        params=[period],
-    ).pl()
+    return (
+        f"SELECT {select}, source_file, source_row FROM ingested.{source} "
+        f"WHERE {column} = '{period}'"
+    )
 
 
 def schema_frame(con: duckdb.DuckDBPyConnection, source: str) -> pl.DataFrame:

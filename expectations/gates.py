@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 import polars as pl
@@ -46,45 +49,54 @@ def delivered(con: duckdb.DuckDBPyConnection, source: str, period: str) -> bool:
 
 
 def run_gate(
-    con: duckdb.DuckDBPyConnection,
+    warehouse: Path,
+    connect: Callable[[], AbstractContextManager[duckdb.DuckDBPyConnection]],
     source: str,
     period: str,
     config: Config,
     validator: Validator,
     blocking: bool = True,
 ) -> GateReport:
-    """The blocking suites (blocking=True) or the warning suites of one source and period."""
-    if not delivered(con, source, period):
-        return GateReport(source, period, False, [], [], "no new delivery: nothing new to check")
-    gates = config.raw["gates"]
-    per_file = frames.accounting(con, source, period)
+    """The blocking suites (blocking=True) or the warning suites of one source and period.
+
+    The small frames are read through `connect` first; the delivery's rows are
+    then validated in place by GX (which needs the file to itself).
+    """
+    with connect() as con:
+        if not delivered(con, source, period):
+            return GateReport(
+                source, period, False, [], [], "no new delivery: nothing new to check"
+            )
+        per_file = frames.accounting(con, source, period)
+        examples = frames.quarantine_examples(con, source, period)
+        schema = frames.schema_frame(con, source)
+        previous, before, now, by_file = frames.volume(con, source, period)
     totals = per_file.select(
         pl.col("rows_read", "rows_quarantined", "invalid_ids").sum()
     ).with_columns(
         invalid_id_share=pl.col("invalid_ids") / pl.max_horizontal(pl.col("rows_read"), 1),
         quarantine_share=pl.col("rows_quarantined") / pl.max_horizontal(pl.col("rows_read"), 1),
     )
-    if not blocking:
-        suite = suites.warning_suite(source, period_as_of(period))
-        warnings = validator.check(
-            suite, frames.columns_frame(con, source, period, frames.needed_columns(suite))
+    row = totals.row(0, named=True)
+
+    def rows_suite(suite):
+        columns = frames.needed_columns(suite)
+        query = frames.columns_query(source, period, columns)
+        return validator.check_query(
+            suite, warehouse, query, [*columns, "source_file", "source_row"]
         )
+
+    if not blocking:
+        warnings = rows_suite(suites.warning_suite(source, period_as_of(period)))
         quarantined = validator.check(suites.accounting_warning_suite(source), totals)
-        row = totals.row(0, named=True)
         for finding in quarantined:
             _observed(finding, f"{row['rows_quarantined']:,} of {row['rows_read']:,} rows")
-            finding.examples = (
-                [] if finding.success else frames.quarantine_examples(con, source, period)
-            )
+            finding.examples = [] if finding.success else examples
         return GateReport(source, period, True, [], warnings + quarantined)
-    schema = frames.schema_frame(con, source)
+    gates = config.raw["gates"]
     found = validator.check(suites.schema_suite(source, schema.columns), schema)
-    suite = suites.blocking_suite(source, gates)
-    found += validator.check(
-        suite, frames.columns_frame(con, source, period, frames.needed_columns(suite))
-    )
+    found += rows_suite(suites.blocking_suite(source, gates))
     shares = validator.check(suites.accounting_suite(source, gates), totals)
-    row = totals.row(0, named=True)
     for finding in shares:
         column = "invalid_ids" if "identity" in finding.what else "rows_quarantined"
         share = row[column] / max(row["rows_read"], 1)
@@ -102,7 +114,6 @@ def run_gate(
             ]
         )
     found += shares
-    previous, before, now, by_file = frames.volume(con, source, period)
     basis = f"compared with {previous}" if previous else "first delivery: no volume to compare with"
     if previous is not None:
         volume = suites.volume_suite(source, gates, previous, before)

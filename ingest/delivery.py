@@ -88,27 +88,21 @@ def ingest_source(
             warnings.append(
                 f"{raw.path.name}: extra columns kept out of the warehouse: {'、'.join(raw.extra_columns)}"
             )
-        parts.append(_normalise_file(source, raw.rows, path.name, raw.file_format, as_of))
+        parts.append(
+            _keyed(
+                source, _normalise_file(source, raw.rows, path.name, raw.file_format, as_of), key
+            )
+        )
         files.append(replace(raw, rows=raw.rows.clear()))  # keep the bookkeeping, not the rows
         del raw
     if not parts:
         empty = pl.DataFrame(
             schema={"_row": pl.Int64, **{c: pl.String for c in schema.columns.values()}}
         )
-        parts.append(_normalise_file(source, empty, "", "csv", as_of))
+        parts.append(_keyed(source, _normalise_file(source, empty, "", "csv", as_of), key))
     normalised = pl.concat(parts, how="vertical_relaxed", rechunk=False)
     del parts
     normalised = _mark_duplicates(normalised, source)
-    normalised = normalised.with_columns(_id_for_key=pl.coalesce("id18", "id_cleaned"))
-    if source in NAME_KEYED:
-        normalised = normalised.with_columns(
-            _name_norm=pl.concat_str(pl.lit("name:"), normalise_name(pl.col("name")))
-        )
-    normalised = add_keys(
-        normalised,
-        key,
-        _key_columns(source),
-    )
     loaded = normalised.lazy().filter(pl.col("_reason").is_null())
     quarantined = normalised.filter(pl.col("_reason").is_not_null())
     tables = {source: _project(source, loaded, period).collect()}
@@ -141,6 +135,18 @@ def _normalise_file(
     )
     keep = KEEP_RAW.get(source, ())
     return normalised.drop([c for c in data_columns if c not in keep])
+
+
+def _keyed(source: str, normalised: pl.DataFrame, key: PseudonymKey) -> pl.DataFrame:
+    """One file's pseudonyms (file by file: a city's whole delivery at once is slower)."""
+    normalised = normalised.with_columns(_id_for_key=pl.coalesce("id18", "id_cleaned"))
+    if source in NAME_KEYED:
+        normalised = normalised.with_columns(
+            _name_norm=pl.concat_str(pl.lit("name:"), normalise_name(pl.col("name")))
+        )
+    return add_keys(normalised, key, _key_columns(source)).drop(
+        "_id_for_key", "_name_norm", strict=False
+    )
 
 
 def _mark_duplicates(frame: pl.DataFrame, source: str) -> pl.DataFrame:

@@ -250,14 +250,8 @@ def _finish(
             frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(name))
     data_columns = list(schema.columns.values())
     frame = frame.select("_row", *data_columns)
-    blank = pl.all_horizontal(
-        pl.col(c).str.strip_chars().replace("", None).is_null() for c in data_columns
-    )
-    first = pl.coalesce(pl.col(c).str.strip_chars().replace("", None) for c in data_columns)
-    totals = first.str.starts_with(TOTALS_MARKERS[0]) | first.str.starts_with(TOTALS_MARKERS[1])
-    flagged = frame.with_columns(_blank=blank, _totals=totals.fill_null(False) & ~blank)
-    counts = flagged.select(pl.col("_blank").sum(), pl.col("_totals").sum()).row(0)
-    kept = flagged.filter(~pl.col("_blank") & ~pl.col("_totals")).drop("_blank", "_totals")
+    blank, totals = _blank_and_totals_rows(frame, data_columns)
+    kept = frame.filter(~pl.col("_row").is_in(blank + totals)) if blank or totals else frame
     return RawFile(
         path=path,
         file_format=file_format,
@@ -265,6 +259,34 @@ def _finish(
         header_row=header_row,
         rows=kept,
         extra_columns=extra,
-        blank_rows=int(counts[0]),
-        totals_rows=int(counts[1]),
+        blank_rows=len(blank),
+        totals_rows=len(totals),
     )
+
+
+def _blank_and_totals_rows(frame: pl.DataFrame, columns: list[str]) -> tuple[list, list]:
+    """Row numbers of blank rows (every cell empty or white space) and of totals rows (the
+    first non-blank cell starts with 合计/总计).
+
+    Both are rare, so the exact test (every cell stripped) runs only on rows
+    whose first non-null cell, as read, is blank or starts with a marker;
+    anywhere else that cell is the first non-blank one and rules both out.
+    """
+    first_read = pl.coalesce(pl.col(c) for c in columns).str.strip_chars()
+    marked = first_read.str.starts_with(TOTALS_MARKERS[0]) | first_read.str.starts_with(
+        TOTALS_MARKERS[1]
+    )
+    suspects = frame.filter(first_read.is_null() | (first_read == "") | marked)
+    if suspects.is_empty():
+        return [], []
+    cells = [pl.col(c).str.strip_chars().replace("", None) for c in columns]
+    first = pl.coalesce(cells)
+    flags = suspects.select(
+        "_row",
+        blank=pl.all_horizontal(cell.is_null() for cell in cells),
+        totals=first.str.starts_with(TOTALS_MARKERS[0]).fill_null(False)
+        | first.str.starts_with(TOTALS_MARKERS[1]).fill_null(False),
+    )
+    blank = flags.filter("blank")["_row"].to_list()
+    totals = flags.filter(~pl.col("blank") & pl.col("totals"))["_row"].to_list()
+    return blank, totals

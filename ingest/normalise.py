@@ -31,16 +31,54 @@ MAX_CELL_BYTES = (
 COUNTY_CODES = sorted(COUNTIES)
 
 
-def _identity(frame: pl.DataFrame, as_of: dt.date) -> pl.LazyFrame:
-    """Start the lazy plan with the person's number normalised (the rest of the plan shares it)."""
-    return identity.add_identity(
-        frame.lazy(),
+def _per_value(raw: pl.DataFrame, column: str, add, by_format: bool = False) -> list[pl.Series]:
+    """Columns derived from one raw column, computed once per distinct value and joined back.
+
+    Delivered cells repeat: a file of a million settlements holds a few
+    thousand dates, a handful of code-table spellings and a few amounts paid
+    by every patient, so parsing distinct values saves most of the work.
+    `add` maps a frame of distinct values to the same frame with the derived
+    columns; `by_format` adds the file format to the key (Excel serial dates
+    count only in xlsx). Only the key is joined, never the wide frame.
+    """
+    keys = [column, "_format"] if by_format else [column]
+    table = add(raw.lazy().select(keys).unique()).collect()
+    joined = raw.select(keys).join(
+        table, on=keys, how="left", nulls_equal=True, maintain_order="left"
+    )
+    return joined.drop(keys).get_columns()
+
+
+def _start(
+    raw: pl.DataFrame, as_of: dt.date, parents: tuple[str, ...] = (), **outputs: tuple[str, object]
+) -> pl.LazyFrame:
+    """The raw frame plus the person's normalised number (`id18`, `id_cleaned`, `_id_reason`),
+    the parents' (`<parent>_id18`), and each output name=(raw column, parser): `parse_date`,
+    `parse_fen`, `parse_int`, or a code table (a dict) for `map_code`."""
+    columns = []
+    for name, (column, parser) in outputs.items():
+        if isinstance(parser, dict):
+            expr, by_format = map_code(pl.col(column), parser), False
+        elif parser is parse_date:
+            expr, by_format = parse_date(pl.col(column), _serial_ok()), True
+        else:
+            expr, by_format = parser(pl.col(column)), False
+        columns += _per_value(
+            raw, column, lambda values, e=expr, n=name: values.with_columns(e.alias(n)), by_format
+        )
+    frame = identity.add_identity(
+        raw.hstack(columns).lazy(),
         "id_number",
         id18="id18",
         cleaned="id_cleaned",
         reason="_id_reason",
         latest_birth=as_of,
     )
+    for parent in parents:  # identity numbers are mostly distinct: checked row by row
+        frame = identity.add_identity(
+            frame, f"{parent}_id_number", id18=f"{parent}_id18", latest_birth=as_of
+        )
+    return frame
 
 
 def _town(column: str = "town_code") -> tuple[pl.Expr, list[tuple[pl.Expr, str]]]:
@@ -74,21 +112,17 @@ def _serial_ok() -> pl.Expr:
 
 
 def normalise_hukou(raw: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
-    frame = _identity(raw, as_of)
-    for parent in ("father", "mother"):
-        frame = identity.add_identity(
-            frame, f"{parent}_id_number", id18=f"{parent}_id18", latest_birth=as_of
-        )
     town, town_checks = _town()
-    frame = frame.with_columns(
-        sex_code=map_code(pl.col("sex"), s.SEX),
-        birth=parse_date(pl.col("birth_date"), _serial_ok()),
-        relation_code=map_code(pl.col("relation"), s.HUKOU_RELATION),
-        status_code=map_code(pl.col("status"), s.PERSON_STATUS),
-        status_changed=parse_date(pl.col("status_date"), _serial_ok()),
-        town=town,
-        household=stripped(pl.col("household_no")),
-    )
+    frame = _start(
+        raw,
+        as_of,
+        ("father", "mother"),
+        sex_code=("sex", s.SEX),
+        birth=("birth_date", parse_date),
+        relation_code=("relation", s.HUKOU_RELATION),
+        status_code=("status", s.PERSON_STATUS),
+        status_changed=("status_date", parse_date),
+    ).with_columns(town=town, household=stripped(pl.col("household_no")))
     checks = [
         (pl.col("_id_reason").is_not_null(), pl.col("_id_reason")),
         (stripped(pl.col("name")).is_null(), REQUIRED_VALUE_MISSING),
@@ -104,7 +138,6 @@ def normalise_hukou(raw: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
 
 
 def normalise_medical(raw: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
-    frame = _identity(raw, as_of)
     amounts = {
         "total_fen": "total_cost",
         "fund_fen": "fund_paid",
@@ -113,14 +146,17 @@ def normalise_medical(raw: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
         "oop_fen": "out_of_pocket",
     }
     county = stripped(pl.col("insured_county_code"))
-    frame = frame.with_columns(
+    frame = _start(
+        raw,
+        as_of,
+        insurance_code=("insurance_type", s.INSURANCE_TYPE),
+        care_code=("care_type", s.CARE_TYPE),
+        settled_on=("settlement_date", parse_date),
+        **{fen: (src, parse_fen) for fen, src in amounts.items()},
+    ).with_columns(
         settlement=stripped(pl.col("settlement_id")),
         reverses=stripped(pl.col("reverses_id")),
-        insurance_code=map_code(pl.col("insurance_type"), s.INSURANCE_TYPE),
-        care_code=map_code(pl.col("care_type"), s.CARE_TYPE),
-        settled_on=parse_date(pl.col("settlement_date"), _serial_ok()),
         insured_county=county,
-        **{fen: parse_fen(pl.col(src)) for fen, src in amounts.items()},
     )
     amount_checks = []
     for fen, src in amounts.items():
@@ -140,16 +176,18 @@ def normalise_medical(raw: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
 
 
 def normalise_disability(raw: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
-    frame = _identity(raw, as_of)
     town, town_checks = _town()
-    frame = frame.with_columns(
+    frame = _start(
+        raw,
+        as_of,
+        category_code=("category", s.DISABILITY_CATEGORY),
+        grade_code=("grade", s.DISABILITY_GRADE),
+        issued_on=("issue_date", parse_date),
+        state_code=("certificate_state", s.CERTIFICATE_STATE),
+        living_code=("living_subsidy", s.YES_NO),
+        care_code=("care_subsidy", s.YES_NO),
+    ).with_columns(
         certificate=stripped(pl.col("certificate_no")).str.normalize("NFKC").str.to_uppercase(),
-        category_code=map_code(pl.col("category"), s.DISABILITY_CATEGORY),
-        grade_code=map_code(pl.col("grade"), s.DISABILITY_GRADE),
-        issued_on=parse_date(pl.col("issue_date"), _serial_ok()),
-        state_code=map_code(pl.col("certificate_state"), s.CERTIFICATE_STATE),
-        living_code=map_code(pl.col("living_subsidy"), s.YES_NO),
-        care_code=map_code(pl.col("care_subsidy"), s.YES_NO),
         town=town,
     )
     checks = [
@@ -167,23 +205,22 @@ def normalise_disability(raw: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
 
 
 def normalise_lowincome(raw: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
-    frame = _identity(raw, as_of)
     town, town_checks = _town()
-    frame = frame.with_columns(
-        household=stripped(pl.col("household_id")),
-        relation_code=map_code(pl.col("relation"), s.LOWINCOME_RELATION),
-        category_code=map_code(pl.col("category"), s.ASSISTANCE_CATEGORY),
-        status_code=map_code(pl.col("status"), s.COVER_STATUS),
-        enrolled_on=parse_date(pl.col("enrol_date"), _serial_ok()),
-        stopped_on=parse_date(pl.col("stop_date"), _serial_ok()),
-        benefit_fen=parse_fen(pl.col("monthly_benefit")),
-        size=parse_int(pl.col("household_size")),
-        income_fen=parse_fen(pl.col("income_per_head")),
-        work_code=map_code(pl.col("work_ability"), s.WORK_ABILITY),
-        self_care_code=map_code(pl.col("self_care"), s.SELF_CARE),
-        reviewed_on=parse_date(pl.col("last_review_date"), _serial_ok()),
-        town=town,
-    )
+    frame = _start(
+        raw,
+        as_of,
+        relation_code=("relation", s.LOWINCOME_RELATION),
+        category_code=("category", s.ASSISTANCE_CATEGORY),
+        status_code=("status", s.COVER_STATUS),
+        enrolled_on=("enrol_date", parse_date),
+        stopped_on=("stop_date", parse_date),
+        benefit_fen=("monthly_benefit", parse_fen),
+        size=("household_size", parse_int),
+        income_fen=("income_per_head", parse_fen),
+        work_code=("work_ability", s.WORK_ABILITY),
+        self_care_code=("self_care", s.SELF_CARE),
+        reviewed_on=("last_review_date", parse_date),
+    ).with_columns(household=stripped(pl.col("household_id")), town=town)
     checks = [
         (pl.col("_id_reason").is_not_null(), pl.col("_id_reason")),
         (pl.col("household").is_null(), REQUIRED_VALUE_MISSING),

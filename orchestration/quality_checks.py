@@ -6,6 +6,7 @@ of `expectations/`; the blocking gate also refreshes the HTML quality report.
 """
 
 from functools import cache
+from pathlib import Path
 
 import dagster as dg
 
@@ -15,14 +16,14 @@ from expectations.suites import feedback_suite
 from expectations.validate import Validator
 from ingest.sources import SOURCES
 from orchestration.partitions import periods
-from orchestration.resources import DoudiResource
+from orchestration.resources import DUCKDB_CONFIG, DoudiResource
 from workbooks.layout import RESULTS
 
 
 @cache
 def _validator() -> Validator:
     """One GX context per process: creating it costs about half a second."""
-    return Validator()
+    return Validator(duckdb_config=DUCKDB_CONFIG)
 
 
 def _metadata(report: GateReport, findings) -> dict:
@@ -36,8 +37,10 @@ def _metadata(report: GateReport, findings) -> dict:
 
 def _gate(doudi: DoudiResource, source: str, period: str, blocking: bool) -> GateReport:
     """Run one severity's suites, record the findings, refresh the period's HTML report."""
+    report = run_gate(
+        Path(doudi.warehouse), doudi.connect, source, period, doudi.config(), _validator(), blocking
+    )
     with doudi.connect() as con:
-        report = run_gate(con, source, period, doudi.config(), _validator(), blocking=blocking)
         quality_report.record(con, report, "blocking" if blocking else "warning")
         quality_report.render(con, doudi.out_path, period)
     return report

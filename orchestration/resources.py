@@ -12,9 +12,9 @@ from doudi_core.config import Config, load_config
 from doudi_core.pseudonym import PseudonymKey, load_key
 from doudi_core.settings import DEFAULT_INBOX, DEFAULT_OUT, Paths
 
-DUCKDB_MEMORY_LIMIT = (
-    "3GB"  # DuckDB would take 80 % of RAM by default; it spills to disk beyond this
-)
+# DuckDB would take 80 % of RAM by default; it spills to disk beyond this. GX's
+# connections use the same configuration (DuckDB requires it within a process).
+DUCKDB_CONFIG = {"memory_limit": "3GB"}
 
 
 class DoudiResource(dg.ConfigurableResource):
@@ -46,7 +46,7 @@ class DoudiResource(dg.ConfigurableResource):
     def connect(self):
         """One writer at a time: DuckDB locks the file; every connection is closed after use."""
         Path(self.warehouse).parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(self.warehouse, config={"memory_limit": DUCKDB_MEMORY_LIMIT})
+        con = duckdb.connect(self.warehouse, config=DUCKDB_CONFIG)
         try:
             yield con
         finally:

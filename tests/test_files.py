@@ -116,3 +116,19 @@ def test_rows_keep_their_line_numbers_after_a_blank_line(tmp_path):
     raw = read_file(path, DISABILITY)
     assert raw.rows.select("_row", "name").rows() == [(2, "张三"), (4, "李四")]
     assert isinstance(raw.rows, pl.DataFrame)
+
+
+def test_blank_and_totals_rows_are_told_by_every_cell_not_the_first_alone(tmp_path):
+    """White space before data is not a blank row; 合计 after blank cells is a totals row;
+    合计 in a later cell of a data row is data."""
+    empty = [""] * len(ROW)
+    rows = [
+        ROW,
+        ["  ", *ROW[1:]],  # first cell blank, the rest data: read
+        [" ", "合计", *empty[2:]],  # first non-blank cell 合计: totals
+        ["\t", *empty[1:]],  # white space only: blank
+        [*ROW[:2], "合计", *ROW[3:]],  # 合计 as a name in a data row: read
+    ]
+    raw = read_file(_csv(tmp_path / "x.csv", rows), DISABILITY)
+    assert raw.rows["_row"].to_list() == [2, 3, 6]
+    assert (raw.blank_rows, raw.totals_rows) == (1, 1)

@@ -165,3 +165,14 @@ def test_the_feedback_suite_blocks_duplicate_or_unlisted_answers():
     )
     failed = {f.what for f in validator.check(feedback_suite(RESULTS), bad) if not f.success}
     assert len(failed) == 3
+
+
+def test_the_suite_query_inlines_only_a_plain_period():
+    """GX query assets take no parameters: anything but YYYY-MM is refused, not inlined."""
+    from expectations.frames import columns_query
+
+    query = columns_query("medical", "2026-10", ["reconcile_diff_fen"])
+    assert "delivery_period = '2026-10'" in query
+    assert "total_fen - (fund_fen" in query
+    with pytest.raises(ValueError, match="not a period"):
+        columns_query("medical", "2026-10' OR '1'='1", ["oop_fen"])

@@ -132,3 +132,21 @@ def test_a_rejected_file_fails_the_asset_naming_file_and_column(tiny_city, tmp_p
     failure = next(e for e in result.all_events if e.is_step_failure)
     assert target.name in failure.step_failure_data.user_failure_data.description
     assert "残疾等级" in failure.step_failure_data.user_failure_data.description
+
+
+def test_identities_keep_one_number_per_pseudonym_and_refuse_a_collision():
+    from ingest.load import PseudonymCollision, _record_identities
+
+    con = duckdb.connect()
+    people = pl.DataFrame({"person_key": [1, 2], "id_number": ["A", "B"]})
+    _record_identities(con, people)
+    _record_identities(con, people.vstack(pl.DataFrame({"person_key": [3], "id_number": ["C"]})))
+    assert con.sql("SELECT * FROM vault.identities ORDER BY 1").fetchall() == [
+        (1, "A"),
+        (2, "B"),
+        (3, "C"),
+    ]
+    with pytest.raises(PseudonymCollision, match="already belong"):
+        _record_identities(con, pl.DataFrame({"person_key": [2], "id_number": ["X"]}))
+    with pytest.raises(PseudonymCollision, match="same delivery"):
+        _record_identities(con, pl.DataFrame({"person_key": [9, 9], "id_number": ["Y", "Z"]}))
