@@ -85,6 +85,7 @@ def advance(
     closures: lead_id, result for verification results returned this period that close a lead
     """
     previous = previous.select(list(STATE_SCHEMA)).cast(STATE_SCHEMA)
+    due = _due_dates(as_of, config, calendar)
     closed_now = dict(zip(closures["lead_id"], closures["result"], strict=True))
     hit_rows = {(r["rule_code"], r["person_key"]): r for r in hits.iter_rows(named=True)}
     rows: list[dict] = []
@@ -120,13 +121,13 @@ def advance(
                 )
             )
         elif hit is not None and _reraise(prev, hit, config):
-            rows.append(_new(hit, period, prev["episode"] + 1, as_of, config, calendar))
+            rows.append(_new(hit, period, prev["episode"] + 1, due, config))
         else:
             rows.append(
                 _carry(prev, period, state, left_condition=prev["left_condition"] or hit is None)
             )
     for key in sorted(set(hit_rows) - seen):
-        rows.append(_new(hit_rows[key], period, 1, as_of, config, calendar))
+        rows.append(_new(hit_rows[key], period, 1, due, config))
     return pl.DataFrame(rows, schema=STATE_SCHEMA).sort("lead_id")
 
 
@@ -137,11 +138,17 @@ def _reraise(prev: dict, hit: dict, config: Config) -> bool:
     return bool(prev["left_condition"])
 
 
-def _new(
-    hit: dict, period: str, episode: int, as_of: dt.date, config: Config, calendar: WorkCalendar
-) -> dict:
-    high = hit["priority"] == "高"
-    days = config.raw["due_dates"]["working_days_high_priority" if high else "working_days"]
+def _due_dates(as_of: dt.date, config: Config, calendar: WorkCalendar) -> dict[str, dt.date]:
+    """Due date by priority: the same for every lead raised in a period (and each costs a
+    walk through the holiday calendar, so it is computed once, not once per lead)."""
+    days = config.raw["due_dates"]
+    return {
+        "高": calendar.add_working_days(as_of, days["working_days_high_priority"]),
+        "": calendar.add_working_days(as_of, days["working_days"]),
+    }
+
+
+def _new(hit: dict, period: str, episode: int, due: dict[str, dt.date], config: Config) -> dict:
     return {
         "period": period,
         "lead_id": lead_id(hit["rule_code"], hit["person_key"], episode, period),
@@ -156,7 +163,7 @@ def _new(
         "oop_fen": hit["oop_fen"],
         "listed_oop_fen": hit["oop_fen"],
         "left_condition": False,
-        "due_date": calendar.add_working_days(as_of, days),
+        "due_date": due["高" if hit["priority"] == "高" else ""],
         "closed_period": None,
         "closed_result": None,
         "household_id": hit["household_id"],

@@ -103,8 +103,9 @@ def ingest_source(
     normalised = pl.concat(parts, how="vertical_relaxed", rechunk=False)
     del parts
     normalised = _mark_duplicates(normalised, source)
-    loaded = normalised.lazy().filter(pl.col("_reason").is_null())
     quarantined = normalised.filter(pl.col("_reason").is_not_null())
+    normalised = normalised.drop("_raw", "_raw_hash")  # raw cells only matter where quarantined
+    loaded = normalised.lazy().filter(pl.col("_reason").is_null())
     tables = {source: _project(source, loaded, period).collect()}
     if source == "lowincome":
         tables["lowincome_invalid_ids"] = _project_invalid_lowincome(quarantined, period)
@@ -310,14 +311,19 @@ def _vault_people(
     source: str, period: str, loaded: pl.LazyFrame, quarantined: pl.DataFrame
 ) -> pl.DataFrame:
     """person_key -> identity number and name as this source delivered them."""
-    frames = [loaded.select("person_key", pl.col("id18").alias("id_number"), "name").collect()]
+    frames = [loaded.select("person_key", pl.col("id18").alias("id_number"), "name")]
     if source == "lowincome":
-        invalid = quarantined.filter(
+        invalid = quarantined.lazy().filter(
             pl.col("_reason").is_in(ID_REASONS) & pl.col("person_key").is_not_null()
         )
         frames.append(invalid.select("person_key", pl.col("id_cleaned").alias("id_number"), "name"))
-    people = pl.concat(frames).with_columns(pl.col("name").str.strip_chars())
-    return people.unique(subset="person_key", keep="first", maintain_order=True).select(
+    people = (  # one row per person first: a city's settlements name each patient many times
+        pl.concat(frames)
+        .unique(subset="person_key", keep="first", maintain_order=True)
+        .with_columns(pl.col("name").str.strip_chars())
+        .collect()
+    )
+    return people.select(
         pl.lit(period).alias("period"),
         pl.lit(source).alias("source"),
         "person_key",
