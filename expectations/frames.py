@@ -14,10 +14,19 @@ import duckdb
 import great_expectations as gx
 import polars as pl
 
+from doudi_core.places import COUNTIES
 from ingest.identity import ID_REASONS
 from ingest.load import PERIOD_COLUMN
 
+# a town code is one of the city's eight county codes and three digits (GX's SQL engine
+# has no regex for DuckDB, so the match is a derived column like the others). No colon:
+# GX hands the query to SQLAlchemy's text(), which would read ":321302" as a parameter.
+_TOWN_IN_CITY = (
+    f"coalesce(regexp_full_match(town_code, '({'|'.join(sorted(COUNTIES))})[0-9]{{3}}'), true)"
+)
 DERIVED = {
+    "disability": {"town_code_in_city": _TOWN_IN_CITY},
+    "lowincome": {"town_code_in_city": _TOWN_IN_CITY},
     "medical": {
         "reconcile_diff_fen": "total_fen - (fund_fen + critical_fen + assistance_fen + oop_fen)",
         "amount_sign_ok": "CASE WHEN reverses_id IS NOT NULL "
@@ -27,6 +36,7 @@ DERIVED = {
     "hukou": {
         "birth_matches_id": "coalesce(birth_date = id_birth_date, true)",
         "status_dated": "status = '正常' OR status_date IS NOT NULL",
+        "town_code_in_city": _TOWN_IN_CITY,
     },
 }
 

@@ -12,8 +12,6 @@ import datetime as dt
 import great_expectations as gx
 from great_expectations import expectations as gxe
 
-from doudi_core.places import COUNTIES
-
 KEY_COLUMN = {
     "hukou": "person_key",
     "lowincome": "person_key",
@@ -193,9 +191,9 @@ def warning_suite(source: str, as_of: dt.date) -> gx.ExpectationSuite:
         )
     if source != "medical":
         suite.add_expectation(
-            gxe.ExpectColumnValuesToMatchRegex(
-                column="town_code",
-                regex=rf"^(?:{'|'.join(sorted(COUNTIES))})\d{{3}}$",
+            gxe.ExpectColumnValuesToBeInSet(
+                column="town_code_in_city",
+                value_set=[True],
                 meta=_meta("town codes inside the city's eight counties"),
             )
         )

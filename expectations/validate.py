@@ -54,6 +54,10 @@ def _release(source) -> None:
     source.get_engine().dispose()
 
 
+class CheckNotEvaluated(RuntimeError):
+    """An expectation GX could not evaluate (an engine error, not a data failure)."""
+
+
 @dataclass
 class Finding:
     suite: str
@@ -130,7 +134,29 @@ class Validator:
         if index:
             result_format["unexpected_index_column_names"] = index
         result = batch.validate(suite, result_format=result_format)
+        for r in result.results:
+            if error := _raised(r.exception_info):
+                raise CheckNotEvaluated(
+                    f"{suite.name}: GX could not evaluate {r.expectation_config.type} "
+                    f"on {r.expectation_config.kwargs.get('column', 'the table')}: {error}"
+                )
         return [_finding(suite.name, r) for r in result.results]
+
+
+def _raised(info: dict | None) -> str | None:
+    """The message of an exception GX caught while evaluating an expectation, if any.
+
+    GX reports either one flat record or one per metric, and counts such an
+    expectation as merely failed: a check that could not run must stop the run.
+    """
+    records = [info] if info and "raised_exception" in info else list((info or {}).values())
+    for record in records:
+        if isinstance(record, dict) and (
+            record.get("raised_exception") or record.get("exception_traceback")
+        ):
+            message = record.get("exception_message") or record.get("exception_traceback") or ""
+            return message.strip().splitlines()[-1] if message.strip() else "unknown error"
+    return None
 
 
 def _finding(suite: str, r) -> Finding:

@@ -176,3 +176,44 @@ def test_the_suite_query_inlines_only_a_plain_period():
     assert "total_fen - (fund_fen" in query
     with pytest.raises(ValueError, match="not a period"):
         columns_query("medical", "2026-10' OR '1'='1", ["oop_fen"])
+
+
+def test_an_expectation_gx_cannot_evaluate_stops_the_check(tmp_path):
+    """GX counts an engine error as a mere failure; a warning check would then pass it off as
+    tolerated dirt. It must raise instead (regex has no DuckDB SQL in GX: the trap it was)."""
+    import great_expectations as gx
+    from great_expectations import expectations as gxe
+
+    from expectations.validate import CheckNotEvaluated, Validator
+
+    warehouse = tmp_path / "w.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            "CREATE TABLE t AS SELECT * FROM (VALUES ('321302001', 'a.csv', 2), "
+            "('999999001', 'a.csv', 3)) v(town_code, source_file, source_row)"
+        )
+    columns = ["town_code", "source_file", "source_row"]
+    validator = Validator()
+    regex = gx.ExpectationSuite(name="regex")
+    regex.add_expectation(gxe.ExpectColumnValuesToMatchRegex(column="town_code", regex=r"^\d+$"))
+    with pytest.raises(CheckNotEvaluated, match="match_regex on town_code"):
+        validator.check_query(regex, warehouse, "SELECT * FROM t", columns)
+    in_set = gx.ExpectationSuite(name="in_set")
+    in_set.add_expectation(
+        gxe.ExpectColumnValuesToBeInSet(column="town_code", value_set=["321302001"])
+    )
+    (finding,) = validator.check_query(in_set, warehouse, "SELECT * FROM t", columns)
+    assert (finding.success, finding.unexpected_count, finding.examples) == (False, 1, ["a.csv:3"])
+
+
+def test_town_codes_outside_the_city_are_told_apart_in_sql():
+    from expectations.frames import DERIVED
+
+    town = DERIVED["hukou"]["town_code_in_city"]
+    codes = ["321302001", "321373999", "999999001", "3213020011", "32130200A", None]
+    got = duckdb.sql(
+        f"SELECT {town} FROM (SELECT unnest(?::VARCHAR[]) AS town_code)", params=[codes]
+    ).fetchall()
+    assert [g[0] for g in got] == [True, True, False, False, False, True]
+    # GX passes the query through SQLAlchemy's text(): ":name" would become a bind parameter
+    assert not [sql for table in DERIVED.values() for sql in table.values() if ":" in sql]
