@@ -154,8 +154,12 @@ def _raised(info: dict | None) -> str | None:
         if isinstance(record, dict) and (
             record.get("raised_exception") or record.get("exception_traceback")
         ):
-            message = record.get("exception_message") or record.get("exception_traceback") or ""
-            return message.strip().splitlines()[-1] if message.strip() else "unknown error"
+            # the message's first line names the error (SQLAlchemy appends SQL and a link);
+            # a bare traceback names it on its last line
+            if message := (record.get("exception_message") or "").strip():
+                return message.splitlines()[0][:300]
+            trace = (record.get("exception_traceback") or "").strip()
+            return trace.splitlines()[-1][:300] if trace else "unknown error"
     return None
 
 
