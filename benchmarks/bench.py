@@ -69,7 +69,7 @@ def read_floor(inbox: Path) -> dict[str, float]:
             if path.suffix == ".csv":
                 with path.open("rb") as handle:
                     head = handle.read(1 << 20)
-                utf8 = detect_encoding(path, head) != "gb18030"
+                utf8 = detect_encoding(head) != "gb18030"
                 pl.read_csv(
                     path,
                     infer_schema=False,

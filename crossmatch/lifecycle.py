@@ -138,17 +138,17 @@ def _reraise(prev: dict, hit: dict, config: Config) -> bool:
     return bool(prev["left_condition"])
 
 
-def _due_dates(as_of: dt.date, config: Config, calendar: WorkCalendar) -> dict[str, dt.date]:
-    """Due date by priority: the same for every lead raised in a period (and each costs a
-    walk through the holiday calendar, so it is computed once, not once per lead)."""
+def _due_dates(as_of: dt.date, config: Config, calendar: WorkCalendar) -> dict[bool, dt.date]:
+    """Due date by "high priority?": the same for every lead raised in a period (and each costs
+    a walk through the holiday calendar, so it is computed once, not once per lead)."""
     days = config.raw["due_dates"]
     return {
-        "高": calendar.add_working_days(as_of, days["working_days_high_priority"]),
-        "": calendar.add_working_days(as_of, days["working_days"]),
+        True: calendar.add_working_days(as_of, days["working_days_high_priority"]),
+        False: calendar.add_working_days(as_of, days["working_days"]),
     }
 
 
-def _new(hit: dict, period: str, episode: int, due: dict[str, dt.date], config: Config) -> dict:
+def _new(hit: dict, period: str, episode: int, due: dict[bool, dt.date], config: Config) -> dict:
     return {
         "period": period,
         "lead_id": lead_id(hit["rule_code"], hit["person_key"], episode, period),
@@ -163,7 +163,7 @@ def _new(hit: dict, period: str, episode: int, due: dict[str, dt.date], config: 
         "oop_fen": hit["oop_fen"],
         "listed_oop_fen": hit["oop_fen"],
         "left_condition": False,
-        "due_date": due["高" if hit["priority"] == "高" else ""],
+        "due_date": due[hit["priority"] == "高"],
         "closed_period": None,
         "closed_result": None,
         "household_id": hit["household_id"],

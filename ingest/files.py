@@ -104,7 +104,7 @@ def _extra_columns(header: list[object], positions: dict) -> list[str]:
 # --- CSV ------------------------------------------------------------------------
 
 
-def detect_encoding(path: Path, data: bytes) -> str:
+def detect_encoding(data: bytes) -> str:
     """UTF-8 (with or without BOM) when the first megabyte decodes strictly as UTF-8 (polars
     then validates the rest as it parses), else GB18030 (a superset of GBK), decoded strictly."""
     if data.startswith(codecs.BOM_UTF8):
@@ -129,15 +129,11 @@ def _to_utf8(path: Path, data: bytes, encoding: str) -> bytes:
     return data
 
 
-def _read_csv(path: Path, schema: SourceSchema) -> RawFile:
-    return _read_csv_as(path, schema, None)
-
-
-def _read_csv_as(path: Path, schema: SourceSchema, forced: str | None) -> RawFile:
+def _read_csv(path: Path, schema: SourceSchema, forced: str | None = None) -> RawFile:
     data = path.read_bytes()
     if b"\0" in data[:65536]:
         raise FileRejected(path, "binary content (NUL bytes): not a CSV file")
-    encoding = forced or detect_encoding(path, data)
+    encoding = forced or detect_encoding(data)
     data = _to_utf8(path, data, encoding)
     head_text = data[: 1 << 20].decode("utf-8", errors="ignore")
     try:
@@ -158,7 +154,7 @@ def _read_csv_as(path: Path, schema: SourceSchema, forced: str | None) -> RawFil
         )
     except pl.exceptions.PolarsError as error:
         if encoding == "utf-8" and "utf-8" in str(error):  # valid at the start, not further on
-            return _read_csv_as(path, schema, "gb18030")
+            return _read_csv(path, schema, "gb18030")
         raise FileRejected(path, f"malformed CSV: {str(error).splitlines()[0]}") from error
     width = len(head_rows[header_index])
     if frame.width and frame.width != width:
@@ -273,10 +269,7 @@ def _blank_and_totals_rows(frame: pl.DataFrame, columns: list[str]) -> tuple[lis
     anywhere else that cell is the first non-blank one and rules both out.
     """
     first_read = pl.coalesce(pl.col(c) for c in columns).str.strip_chars()
-    marked = first_read.str.starts_with(TOTALS_MARKERS[0]) | first_read.str.starts_with(
-        TOTALS_MARKERS[1]
-    )
-    suspects = frame.filter(first_read.is_null() | (first_read == "") | marked)
+    suspects = frame.filter(first_read.is_null() | (first_read == "") | _totals_marker(first_read))
     if suspects.is_empty():
         return [], []
     cells = [pl.col(c).str.strip_chars().replace("", None) for c in columns]
@@ -284,9 +277,12 @@ def _blank_and_totals_rows(frame: pl.DataFrame, columns: list[str]) -> tuple[lis
     flags = suspects.select(
         "_row",
         blank=pl.all_horizontal(cell.is_null() for cell in cells),
-        totals=first.str.starts_with(TOTALS_MARKERS[0]).fill_null(False)
-        | first.str.starts_with(TOTALS_MARKERS[1]).fill_null(False),
+        totals=_totals_marker(first).fill_null(False),
     )
     blank = flags.filter("blank")["_row"].to_list()
     totals = flags.filter(~pl.col("blank") & pl.col("totals"))["_row"].to_list()
     return blank, totals
+
+
+def _totals_marker(text: pl.Expr) -> pl.Expr:
+    return pl.any_horizontal(text.str.starts_with(marker) for marker in TOTALS_MARKERS)

@@ -31,41 +31,29 @@ MAX_CELL_BYTES = (
 COUNTY_CODES = sorted(COUNTIES)
 
 
-def _per_value(raw: pl.DataFrame, column: str, add, by_format: bool = False) -> list[pl.Series]:
-    """Columns derived from one raw column, computed once per distinct value and joined back.
+def _per_value(raw: pl.DataFrame, expr: pl.Expr) -> pl.Series:
+    """`expr` computed once per distinct value of the raw columns it reads, joined back.
 
     Delivered cells repeat: a file of a million settlements holds a few
     thousand dates, a handful of code-table spellings and a few amounts paid
-    by every patient, so parsing distinct values saves most of the work.
-    `add` maps a frame of distinct values to the same frame with the derived
-    columns; `by_format` adds the file format to the key (Excel serial dates
-    count only in xlsx). Only the key is joined, never the wide frame.
+    by every patient, so parsing distinct values saves most of the work. Only
+    the key columns are joined, never the wide frame.
     """
-    keys = [column, "_format"] if by_format else [column]
-    table = add(raw.lazy().select(keys).unique()).collect()
+    keys = sorted(set(expr.meta.root_names()))
+    table = raw.lazy().select(keys).unique().with_columns(expr.alias("_value")).collect()
     joined = raw.select(keys).join(
         table, on=keys, how="left", nulls_equal=True, maintain_order="left"
     )
-    return joined.drop(keys).get_columns()
+    return joined.get_column("_value")
 
 
 def _start(
-    raw: pl.DataFrame, as_of: dt.date, parents: tuple[str, ...] = (), **outputs: tuple[str, object]
+    raw: pl.DataFrame, as_of: dt.date, parents: tuple[str, ...] = (), **outputs: pl.Expr
 ) -> pl.LazyFrame:
     """The raw frame plus the person's normalised number (`id18`, `id_cleaned`, `_id_reason`),
-    the parents' (`<parent>_id18`), and each output name=(raw column, parser): `parse_date`,
-    `parse_fen`, `parse_int`, or a code table (a dict) for `map_code`."""
-    columns = []
-    for name, (column, parser) in outputs.items():
-        if isinstance(parser, dict):
-            expr, by_format = map_code(pl.col(column), parser), False
-        elif parser is parse_date:
-            expr, by_format = parse_date(pl.col(column), _serial_ok()), True
-        else:
-            expr, by_format = parser(pl.col(column)), False
-        columns += _per_value(
-            raw, column, lambda values, e=expr, n=name: values.with_columns(e.alias(n)), by_format
-        )
+    the parents' (`<parent>_id18`), and each output (an expression of raw columns), the
+    outputs computed per distinct value."""
+    columns = [_per_value(raw, expr).alias(name) for name, expr in outputs.items()]
     frame = identity.add_identity(
         raw.hstack(columns).lazy(),
         "id_number",
@@ -117,11 +105,11 @@ def normalise_hukou(raw: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
         raw,
         as_of,
         ("father", "mother"),
-        sex_code=("sex", s.SEX),
-        birth=("birth_date", parse_date),
-        relation_code=("relation", s.HUKOU_RELATION),
-        status_code=("status", s.PERSON_STATUS),
-        status_changed=("status_date", parse_date),
+        sex_code=map_code(pl.col("sex"), s.SEX),
+        birth=parse_date(pl.col("birth_date"), _serial_ok()),
+        relation_code=map_code(pl.col("relation"), s.HUKOU_RELATION),
+        status_code=map_code(pl.col("status"), s.PERSON_STATUS),
+        status_changed=parse_date(pl.col("status_date"), _serial_ok()),
     ).with_columns(town=town, household=stripped(pl.col("household_no")))
     checks = [
         (pl.col("_id_reason").is_not_null(), pl.col("_id_reason")),
@@ -149,10 +137,10 @@ def normalise_medical(raw: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
     frame = _start(
         raw,
         as_of,
-        insurance_code=("insurance_type", s.INSURANCE_TYPE),
-        care_code=("care_type", s.CARE_TYPE),
-        settled_on=("settlement_date", parse_date),
-        **{fen: (src, parse_fen) for fen, src in amounts.items()},
+        insurance_code=map_code(pl.col("insurance_type"), s.INSURANCE_TYPE),
+        care_code=map_code(pl.col("care_type"), s.CARE_TYPE),
+        settled_on=parse_date(pl.col("settlement_date"), _serial_ok()),
+        **{fen: parse_fen(pl.col(src)) for fen, src in amounts.items()},
     ).with_columns(
         settlement=stripped(pl.col("settlement_id")),
         reverses=stripped(pl.col("reverses_id")),
@@ -180,12 +168,12 @@ def normalise_disability(raw: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
     frame = _start(
         raw,
         as_of,
-        category_code=("category", s.DISABILITY_CATEGORY),
-        grade_code=("grade", s.DISABILITY_GRADE),
-        issued_on=("issue_date", parse_date),
-        state_code=("certificate_state", s.CERTIFICATE_STATE),
-        living_code=("living_subsidy", s.YES_NO),
-        care_code=("care_subsidy", s.YES_NO),
+        category_code=map_code(pl.col("category"), s.DISABILITY_CATEGORY),
+        grade_code=map_code(pl.col("grade"), s.DISABILITY_GRADE),
+        issued_on=parse_date(pl.col("issue_date"), _serial_ok()),
+        state_code=map_code(pl.col("certificate_state"), s.CERTIFICATE_STATE),
+        living_code=map_code(pl.col("living_subsidy"), s.YES_NO),
+        care_code=map_code(pl.col("care_subsidy"), s.YES_NO),
     ).with_columns(
         certificate=stripped(pl.col("certificate_no")).str.normalize("NFKC").str.to_uppercase(),
         town=town,
@@ -209,17 +197,17 @@ def normalise_lowincome(raw: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
     frame = _start(
         raw,
         as_of,
-        relation_code=("relation", s.LOWINCOME_RELATION),
-        category_code=("category", s.ASSISTANCE_CATEGORY),
-        status_code=("status", s.COVER_STATUS),
-        enrolled_on=("enrol_date", parse_date),
-        stopped_on=("stop_date", parse_date),
-        benefit_fen=("monthly_benefit", parse_fen),
-        size=("household_size", parse_int),
-        income_fen=("income_per_head", parse_fen),
-        work_code=("work_ability", s.WORK_ABILITY),
-        self_care_code=("self_care", s.SELF_CARE),
-        reviewed_on=("last_review_date", parse_date),
+        relation_code=map_code(pl.col("relation"), s.LOWINCOME_RELATION),
+        category_code=map_code(pl.col("category"), s.ASSISTANCE_CATEGORY),
+        status_code=map_code(pl.col("status"), s.COVER_STATUS),
+        enrolled_on=parse_date(pl.col("enrol_date"), _serial_ok()),
+        stopped_on=parse_date(pl.col("stop_date"), _serial_ok()),
+        benefit_fen=parse_fen(pl.col("monthly_benefit")),
+        size=parse_int(pl.col("household_size")),
+        income_fen=parse_fen(pl.col("income_per_head")),
+        work_code=map_code(pl.col("work_ability"), s.WORK_ABILITY),
+        self_care_code=map_code(pl.col("self_care"), s.SELF_CARE),
+        reviewed_on=parse_date(pl.col("last_review_date"), _serial_ok()),
     ).with_columns(household=stripped(pl.col("household_id")), town=town)
     checks = [
         (pl.col("_id_reason").is_not_null(), pl.col("_id_reason")),
