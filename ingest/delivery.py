@@ -3,10 +3,16 @@
 The result is split by sensitivity from the start: `tables` hold pseudonyms
 only (person_key, name_key); `vault` holds identity numbers, names and the raw
 values of quarantined rows, for the restricted schema alone.
+
+Each delivered file is normalised, pseudonymised and projected a slice at a
+time and written to a spool (one Parquet file per slice), so a city's delivery
+is never in memory whole: duplicates across files are then found on a few key
+columns of the spool, and each table is handed on in parts, one per slice.
 """
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -35,6 +41,17 @@ DUPLICATE_CERTIFICATE = "DUPLICATE_CERTIFICATE"
 DUPLICATE_SETTLEMENT_ID = "DUPLICATE_SETTLEMENT_ID"
 
 
+DUPLICATE_KEYS = {  # the key a source's rows must not repeat, and which copy is kept
+    "medical": ("settlement", DUPLICATE_SETTLEMENT_ID, "last"),  # a later copy replaces it
+    "hukou": ("id18", DUPLICATE_PERSON, "first"),
+    "lowincome": ("id18", DUPLICATE_PERSON, "first"),
+    "disability": ("certificate", DUPLICATE_CERTIFICATE, "first"),
+}
+ROW_ID = ["source_file", "source_row"]  # a row's identity in every table and in the spool
+SPOOL_COMPRESSION = "lz4"  # fast to write and read; the spool lives only until the load
+SLICE_ROWS = 2_000_000  # rows normalised at once: a big county's file would need ~5 GB whole
+
+
 @dataclass
 class Delivery:
     """What one source's folder for one period produced."""
@@ -42,10 +59,22 @@ class Delivery:
     source: str
     period: str
     files: list[RawFile]
-    tables: dict[str, pl.DataFrame]  # pseudonymous, table name -> rows
+    # pseudonymous, table name -> the table in parts (one per spooled slice), read lazily
+    tables: dict[str, list[pl.LazyFrame]]
     vault: dict[str, pl.DataFrame]  # restricted: identities, names, raw quarantine
     accounting: pl.DataFrame  # one row per file
     warnings: list[str] = field(default_factory=list)
+    # the spool the table parts read from; removed when the delivery is dropped
+    spool: tempfile.TemporaryDirectory | None = None
+
+    def table(self, name: str) -> pl.DataFrame:
+        """One table whole, in memory: for small deliveries, summaries and tests."""
+        return pl.concat([part.collect() for part in self.tables[name]], how="vertical_relaxed")
+
+    def discard_spool(self) -> None:
+        """Remove the spool now (it holds identity numbers); the table parts are unreadable after."""
+        if self.spool is not None:
+            self.spool.cleanup()
 
 
 def list_files(folder: Path, inbox: Path) -> tuple[list[Path], list[str]]:
@@ -70,51 +99,106 @@ def list_files(folder: Path, inbox: Path) -> tuple[list[Path], list[str]]:
 
 
 def ingest_source(
-    source: str, period: str, folder: Path, inbox: Path, key: PseudonymKey
+    source: str,
+    period: str,
+    folder: Path,
+    inbox: Path,
+    key: PseudonymKey,
+    spool_dir: Path | None = None,
 ) -> Delivery:
-    """Read, normalise, de-duplicate, pseudonymise and split one source's delivery.
+    """Read, normalise, pseudonymise and spool one source's delivery a slice at a time, then
+    mark duplicates across files and split the rows into tables, vault and quarantine.
 
-    Files are read and normalised one at a time (a city's medical delivery is
-    gigabytes); loaded tables are projected before they are filtered, so only
-    the columns a table keeps are ever copied.
+    The spool holds identity numbers and names, so it belongs beside the warehouse
+    (`spool_dir`); it is removed when the returned delivery is dropped.
     """
     schema = SOURCES[source]
     paths, warnings = list_files(folder, inbox)
     as_of = period_as_of(period)
-    parts, files = [], []
+    if spool_dir is not None:
+        spool_dir.mkdir(parents=True, exist_ok=True)
+    spool = tempfile.TemporaryDirectory(prefix=f"doudi-spool-{source}-", dir=spool_dir)
+    spooled, names, files = [], [], []
     for path in paths:
         raw = read_file(path, schema)
         if raw.extra_columns:
             warnings.append(
                 f"{raw.path.name}: extra columns kept out of the warehouse: {'、'.join(raw.extra_columns)}"
             )
-        parts.append(
-            _keyed(
-                source, _normalise_file(source, raw.rows, path.name, raw.file_format, as_of), key
-            )
-        )
+        for start in range(0, raw.rows.height, SLICE_ROWS):  # a slice's working columns at a time
+            rows = raw.rows.slice(start, SLICE_ROWS)
+            normalised = _normalise_file(source, rows, path.name, raw.file_format, as_of)
+            keyed = _keyed(source, normalised, key)
+            spooled.append(_spool(source, period, keyed, spool, len(spooled)))
+            names.append(path.name)
+            del rows, normalised, keyed
         files.append(replace(raw, rows=raw.rows.clear()))  # keep the bookkeeping, not the rows
         del raw
-    if not parts:
+    if not spooled:  # still one (empty) part, so every table exists with its columns
         empty = pl.DataFrame(
             schema={"_row": pl.Int64, **{c: pl.String for c in schema.columns.values()}}
         )
-        parts.append(_keyed(source, _normalise_file(source, empty, "", "csv", as_of), key))
-    normalised = pl.concat(parts, how="vertical_relaxed", rechunk=False)
-    del parts
-    normalised = _mark_duplicates(normalised, source)
-    quarantined = normalised.filter(pl.col("_reason").is_not_null())
-    normalised = normalised.drop("_raw", "_raw_hash")  # raw cells only matter where quarantined
-    loaded = normalised.lazy().filter(pl.col("_reason").is_null())
-    tables = {source: _project(source, loaded, period).collect()}
+        normalised = _normalise_file(source, empty, "", "csv", as_of)
+        spooled.append(_spool(source, period, _keyed(source, normalised, key), spool, 0))
+        names.append("")
+    keys = pl.concat(
+        part.select(*ROW_ID, "_raw_hash", "_dup_key", "_reason") for part in spooled
+    ).collect()
+    reasons = _mark_duplicates(keys, source).select(*ROW_ID, "_reason")
+    del keys
+    quarantined_ids = reasons.filter(pl.col("_reason").is_not_null())
+    loaded = [  # in file and row order: the first row of a person names them in the vault
+        part.join(quarantined_ids.lazy(), on=ROW_ID, how="anti", maintain_order="left")
+        for part in spooled
+    ]
+    quarantined = _quarantined_rows(spooled, names, quarantined_ids)
+    table_columns = [c for c in spooled[0].collect_schema().names() if not c.startswith("_")]
+    tables = {source: [part.select(table_columns) for part in loaded]}
     if source == "lowincome":
-        tables["lowincome_invalid_ids"] = _project_invalid_lowincome(quarantined, period)
+        tables["lowincome_invalid_ids"] = [_invalid_lowincome(quarantined, table_columns).lazy()]
     vault = {
         "people": _vault_people(source, period, loaded, quarantined),
         "quarantine": _vault_quarantine(source, period, quarantined, schema),
     }
-    accounting = _accounting(source, period, files, normalised)
-    return Delivery(source, period, files, tables, vault, accounting, warnings)
+    accounting = _accounting(source, period, files, reasons)
+    return Delivery(source, period, files, tables, vault, accounting, warnings, spool)
+
+
+def _quarantined_rows(
+    spooled: list[pl.LazyFrame], names: list[str], reasons: pl.DataFrame
+) -> pl.DataFrame:
+    """The spool's quarantined rows with their final reason (duplicates are known only now),
+    read part by part with a row filter the Parquet reader applies before it decodes the rest."""
+    parts = []
+    for part, name in zip(spooled, names, strict=True):
+        mine = reasons.filter(pl.col("source_file") == name)
+        rows = part.drop("_reason").filter(pl.col("source_row").is_in(mine["source_row"].implode()))
+        parts.append(rows.collect().join(mine, on=ROW_ID, how="inner", maintain_order="right"))
+    return pl.concat(parts, how="vertical_relaxed")
+
+
+def _spool(
+    source: str,
+    period: str,
+    normalised: pl.DataFrame,
+    spool: tempfile.TemporaryDirectory,
+    number: int,
+) -> pl.LazyFrame:
+    """Write one slice's rows to the spool: the table's columns (pseudonymous) plus what the
+    duplicate check, the vault and the quarantine need (columns named `_…`)."""
+    key_column, _, _ = DUPLICATE_KEYS[source]
+    path = Path(spool.name) / f"{number:05d}.parquet"
+    normalised.lazy().select(
+        *_project(source, period),
+        "_reason",
+        "_raw",
+        "_raw_hash",
+        pl.col(key_column).alias("_dup_key"),
+        pl.col("id18").alias("_id_number"),
+        pl.col("id_cleaned").alias("_id_cleaned"),
+        pl.col("name").alias("_name"),
+    ).sink_parquet(path, compression=SPOOL_COMPRESSION, statistics=False)
+    return pl.scan_parquet(path)
 
 
 def _normalise_file(
@@ -151,24 +235,18 @@ def _keyed(source: str, normalised: pl.DataFrame, key: PseudonymKey) -> pl.DataF
 
 
 def _mark_duplicates(frame: pl.DataFrame, source: str) -> pl.DataFrame:
-    """Exact duplicate rows first; then duplicate keys among otherwise valid rows."""
+    """Exact duplicate rows first; then duplicate keys among otherwise valid rows (rows in
+    file-name order, then row order)."""
     frame = frame.with_columns(
         _reason=pl.when(pl.col("_raw_hash").is_first_distinct().not_())
         .then(pl.lit(DUPLICATE_ROW))
         .otherwise(pl.col("_reason"))
     )
     valid = pl.col("_reason").is_null()
-    if source == "medical":
-        # A later copy of the same settlement (by file name, then row) replaces the earlier one.
-        kept = pl.col("settlement").is_last_distinct().over(valid)
-        reason = DUPLICATE_SETTLEMENT_ID
-    else:
-        key, reason = {
-            "hukou": ("id18", DUPLICATE_PERSON),
-            "lowincome": ("id18", DUPLICATE_PERSON),
-            "disability": ("certificate", DUPLICATE_CERTIFICATE),
-        }[source]
-        kept = pl.col(key).is_first_distinct().over(valid)
+    _, reason, keep = DUPLICATE_KEYS[source]
+    # only valid rows compete for a key; every valid row has one (a missing key quarantines)
+    key = pl.when(valid).then(pl.col("_dup_key"))
+    kept = key.is_last_distinct() if keep == "last" else key.is_first_distinct()
     return frame.with_columns(
         _reason=pl.when(valid & ~kept).then(pl.lit(reason)).otherwise(pl.col("_reason"))
     )
@@ -201,8 +279,8 @@ def _lineage() -> list[pl.Expr]:
     return [pl.col("_file").alias("source_file"), pl.col("_row").alias("source_row")]
 
 
-def _project(source: str, loaded: pl.LazyFrame, period: str) -> pl.LazyFrame:
-    """The pseudonymous, typed table: no identity numbers, no names."""
+def _project(source: str, period: str) -> list[pl.Expr]:
+    """The pseudonymous, typed table's columns: no identity numbers, no names."""
     p = pl.lit(period).alias("period")
     if source == "hukou":
         cols = [
@@ -257,7 +335,7 @@ def _project(source: str, loaded: pl.LazyFrame, period: str) -> pl.LazyFrame:
         ]
     else:
         cols = _lowincome_columns(p)
-    return loaded.select(*cols, *_from_id(), *_lineage())
+    return [*cols, *_from_id(), *_lineage()]
 
 
 def _lowincome_columns(p: pl.Expr) -> list:
@@ -282,19 +360,18 @@ def _lowincome_columns(p: pl.Expr) -> list:
     ]
 
 
-def _project_invalid_lowincome(quarantined: pl.DataFrame, period: str) -> pl.DataFrame:
+def _invalid_lowincome(quarantined: pl.DataFrame, table_columns: list[str]) -> pl.DataFrame:
     """Members quarantined for their identity number: they still raise IDENTITY_MISMATCH.
 
     Keyed by the pseudonym of the number as delivered (cleaned), so the lead can
-    show that number from the vault.
+    show that number from the vault; no birth date or sex can be read from it.
     """
     rows = quarantined.filter(pl.col("_reason").is_in(ID_REASONS))
     return rows.select(
-        *_lowincome_columns(pl.lit(period).alias("period")),
+        *[c for c in table_columns if c not in ("id_birth_date", "id_sex")],
         pl.col("_reason").alias("reason"),
         pl.lit(None, dtype=pl.Date).alias("id_birth_date"),
         pl.lit(None, dtype=pl.String).alias("id_sex"),
-        *_lineage(),
     )
 
 
@@ -308,19 +385,24 @@ _DIGIT_OF_GRADE = _digits(sources.DISABILITY_GRADE)
 
 
 def _vault_people(
-    source: str, period: str, loaded: pl.LazyFrame, quarantined: pl.DataFrame
+    source: str, period: str, loaded: list[pl.LazyFrame], quarantined: pl.DataFrame
 ) -> pl.DataFrame:
     """person_key -> identity number and name as this source delivered them."""
-    frames = [loaded.select("person_key", pl.col("id18").alias("id_number"), "name")]
+    frames = [
+        part.select("person_key", pl.col("_id_number").alias("id_number"), "_name")
+        for part in loaded
+    ]
     if source == "lowincome":
         invalid = quarantined.lazy().filter(
             pl.col("_reason").is_in(ID_REASONS) & pl.col("person_key").is_not_null()
         )
-        frames.append(invalid.select("person_key", pl.col("id_cleaned").alias("id_number"), "name"))
+        frames.append(
+            invalid.select("person_key", pl.col("_id_cleaned").alias("id_number"), "_name")
+        )
     people = (  # one row per person first: a city's settlements name each patient many times
         pl.concat(frames)
         .unique(subset="person_key", keep="first", maintain_order=True)
-        .with_columns(pl.col("name").str.strip_chars())
+        .with_columns(pl.col("_name").str.strip_chars())
         .collect()
     )
     return people.select(
@@ -328,7 +410,7 @@ def _vault_people(
         pl.lit(source).alias("source"),
         "person_key",
         "id_number",
-        "name",
+        pl.col("_name").alias("name"),
     )
 
 
@@ -343,17 +425,17 @@ def _vault_quarantine(
     return quarantined.select(
         pl.lit(period).alias("period"),
         pl.lit(source).alias("source"),
-        pl.col("_file").alias("file"),
-        pl.col("_row").alias("row_number"),
+        pl.col("source_file").alias("file"),
+        pl.col("source_row").alias("row_number"),
         pl.col("_reason").alias("reason"),
         raw.struct.json_encode().alias("raw_values"),
     )
 
 
 def _accounting(
-    source: str, period: str, raws: list[RawFile], normalised: pl.DataFrame
+    source: str, period: str, raws: list[RawFile], reasons: pl.DataFrame
 ) -> pl.DataFrame:
-    per_file = normalised.group_by("_file").agg(
+    per_file = reasons.group_by(pl.col("source_file").alias("_file")).agg(
         rows_read=pl.len(),
         rows_loaded=pl.col("_reason").is_null().sum(),
         rows_quarantined=pl.col("_reason").is_not_null().sum(),

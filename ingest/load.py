@@ -29,29 +29,37 @@ def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> boo
 
 
 def replace_rows(
-    con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, where: dict[str, str]
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    parts: pl.DataFrame | list[pl.LazyFrame],
+    where: dict[str, str],
 ) -> None:
-    """Create `table` from the frame's schema if needed, then swap in the frame's rows."""
+    """Create `table` from the rows' schema if needed, then swap in the rows (a part at a
+    time: a city's settlements are never in memory whole)."""
+    parts = [parts.lazy()] if isinstance(parts, pl.DataFrame) else parts
     schema = table.split(".")[0]
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
-    con.register("incoming", frame)
-    try:
-        con.execute(f"CREATE TABLE IF NOT EXISTS {table} AS SELECT * FROM incoming LIMIT 0")
-        condition = " AND ".join(f"{column} = ?" for column in where)
-        con.execute(f"DELETE FROM {table} WHERE {condition}", list(where.values()))
-        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming")
-    finally:
-        con.unregister("incoming")
+    _create_like(con, table, parts[0].head(0).collect())
+    condition = " AND ".join(f"{column} = ?" for column in where)
+    con.execute(f"DELETE FROM {table} WHERE {condition}", list(where.values()))
+    for part in parts:  # as one contiguous chunk: DuckDB inserts a part read from Parquet faster
+        _insert(con, table, part.collect().rechunk())
 
 
 def append_rows(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {table.split('.')[0]}")
-    con.register("incoming", frame)
-    try:
-        con.execute(f"CREATE TABLE IF NOT EXISTS {table} AS SELECT * FROM incoming LIMIT 0")
-        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming")
-    finally:
-        con.unregister("incoming")
+    _create_like(con, table, frame)
+    _insert(con, table, frame)
+
+
+def _create_like(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
+    con.execute(f"CREATE TABLE IF NOT EXISTS {table} AS SELECT * FROM frame LIMIT 0")
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
+    """DuckDB reads `frame` by its Python name (a replacement scan): a `register`ed frame
+    stays in memory until the connection closes, a city's settlements several times over."""
+    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM frame")
 
 
 def load_delivery(con: duckdb.DuckDBPyConnection, delivery: Delivery) -> None:
@@ -59,9 +67,9 @@ def load_delivery(con: duckdb.DuckDBPyConnection, delivery: Delivery) -> None:
     source, period = delivery.source, delivery.period
     con.execute("BEGIN TRANSACTION")
     try:
-        for name, frame in delivery.tables.items():
+        for name, parts in delivery.tables.items():
             column = PERIOD_COLUMN.get(name, "period")
-            replace_rows(con, f"ingested.{name}", frame, {column: period})
+            replace_rows(con, f"ingested.{name}", parts, {column: period})
         for name, frame in delivery.vault.items():  # people, quarantine, and any source's own
             replace_rows(con, f"vault.{name}", frame, {"period": period, "source": source})
         summary = delivery.vault["quarantine"].drop("raw_values")
@@ -94,20 +102,16 @@ def _record_identities(con: duckdb.DuckDBPyConnection, people: pl.DataFrame) -> 
     pairs = people.select("person_key", "id_number").unique()
     if pairs["person_key"].n_unique() != pairs.height:
         raise PseudonymCollision("one pseudonym for two identity numbers in the same delivery")
-    con.register("pairs", pairs)
-    try:
-        clash = con.sql(
-            "SELECT count(*) FROM pairs p JOIN vault.identities v USING (person_key) "
-            "WHERE v.id_number <> p.id_number"
-        ).fetchall()[0][0]
-        if clash:
-            raise PseudonymCollision(f"{clash} pseudonyms already belong to other identity numbers")
-        con.execute(
-            "INSERT INTO vault.identities SELECT p.person_key, p.id_number FROM pairs p "
-            "ANTI JOIN vault.identities v ON v.person_key = p.person_key"
-        )
-    finally:
-        con.unregister("pairs")
+    clash = con.sql(  # `pairs` is read by its Python name, like `frame` in _insert
+        "SELECT count(*) FROM pairs p JOIN vault.identities v USING (person_key) "
+        "WHERE v.id_number <> p.id_number"
+    ).fetchall()[0][0]
+    if clash:
+        raise PseudonymCollision(f"{clash} pseudonyms already belong to other identity numbers")
+    con.execute(
+        "INSERT INTO vault.identities SELECT p.person_key, p.id_number FROM pairs p "
+        "ANTI JOIN vault.identities v ON v.person_key = p.person_key"
+    )
 
 
 def latest_delivery(con: duckdb.DuckDBPyConnection, source: str, period: str) -> str | None:

@@ -30,10 +30,12 @@ def lead_states(context: dg.AssetExecutionContext, doudi: DoudiResource) -> dg.M
     period = context.partition_key
     config = doudi.config()
     calendar = WorkCalendar.from_config(config.raw.get("calendar", {}))
-    with doudi.connect() as con:
+    with doudi.connect() as con:  # closed before the rules run: DuckDB's buffers go with it
         inputs = load_inputs(con, period)
-        timings: dict[str, float] = {}
-        hits = evaluate(inputs, config, timings=timings)
+    timings: dict[str, float] = {}
+    hits = evaluate(inputs, config, timings=timings)
+    del inputs
+    with doudi.connect() as con:
         try:
             states = lifecycle.advance(
                 store.previous_states(con, period),

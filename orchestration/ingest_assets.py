@@ -94,7 +94,9 @@ def _ingest(
             },
         )
     try:
-        delivery = ingest_source(source, period, folder, doudi.inbox_path, doudi.key())
+        delivery = ingest_source(
+            source, period, folder, doudi.inbox_path, doudi.key(), doudi.out_path / "spool"
+        )
     except FileRejected as rejected:
         raise dg.Failure(
             description=f"{source}: input rejected: {rejected.path.name}: {rejected.reason}",
@@ -103,8 +105,11 @@ def _ingest(
         ) from rejected
     for warning in delivery.warnings:
         context.log.warning(f"{source}: {warning}")
-    with doudi.connect() as con:
-        load_delivery(con, delivery)
+    try:
+        with doudi.connect() as con:
+            load_delivery(con, delivery)
+    finally:
+        delivery.discard_spool()
     totals = (
         delivery.accounting.select("rows_read", "rows_loaded", "rows_quarantined")
         .sum()
@@ -143,7 +148,7 @@ def feedback(context: dg.AssetExecutionContext, doudi: DoudiResource) -> dg.Mate
         load_delivery(con, returned)
     for warning in returned.warnings:
         context.log.warning(f"feedback: {warning}")
-    answers = returned.tables["feedback"]
+    answers = returned.table("feedback")
     return dg.MaterializeResult(
         metadata={
             "files": dg.MetadataValue.int(returned.accounting.height),

@@ -14,7 +14,7 @@ from doudi_core.settings import DEFAULT_INBOX, DEFAULT_OUT, Paths
 
 # DuckDB would take 80 % of RAM by default; it spills to disk beyond this. GX's
 # connections use the same configuration (DuckDB requires it within a process).
-DUCKDB_CONFIG = {"memory_limit": "3GB"}
+DUCKDB_CONFIG = {"memory_limit": "2GB"}
 
 
 class DoudiResource(dg.ConfigurableResource):

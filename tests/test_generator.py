@@ -35,7 +35,7 @@ def test_consecutive_periods_are_the_same_people_and_the_city_evolves(tiny_city,
     from ingest.delivery import ingest_source
 
     hukou = {
-        p: ingest_source("hukou", p, tiny_city / p / "hukou", tiny_city, key).tables["hukou"]
+        p: ingest_source("hukou", p, tiny_city / p / "hukou", tiny_city, key).table("hukou")
         for p in ("2026-09", "2026-10")
     }
     before, after = (hukou[p].select("person_key", "status") for p in ("2026-09", "2026-10"))

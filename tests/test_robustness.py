@@ -93,7 +93,7 @@ def test_two_layouts_in_one_source_folder_are_both_read(tmp_path, key):
     )
     assert delivery.accounting["rows_read"].to_list() == [1, 2]
     # b.csv's first row is a.csv's row in another column order: the same data, an exact duplicate
-    assert delivery.tables["disability"].height == 2
+    assert delivery.table("disability").height == 2
     assert delivery.vault["quarantine"]["reason"].to_list() == ["DUPLICATE_ROW"]
     assert any("备注" in w for w in delivery.warnings)
 
@@ -102,7 +102,7 @@ def test_a_ten_million_character_cell_is_quarantined_not_loaded(tmp_path, key):
     huge = ROW.replace("张三", "张" * 10_000_000)
     delivery = _ingest(tmp_path, key, {"a.csv": f"{HEADER}\n{huge}\n{ROW}\n".encode()})
     assert delivery.vault["quarantine"]["reason"].to_list() == ["VALUE_TOO_LONG"]
-    assert delivery.tables["disability"].height == 1
+    assert delivery.table("disability").height == 1
     assert _balanced(delivery)
 
 
@@ -125,9 +125,9 @@ def test_the_same_delivery_placed_twice_counts_once(tiny_city, key, tmp_path):
         shutil.copy(path, folder / f"zz_copy_{path.name}")
     twice = ingest_source("medical", "2026-10", folder, tmp_path / "inbox", key)
     assert (
-        twice.tables["medical"]
+        twice.table("medical")
         .sort("settlement_id")
-        .equals(once.tables["medical"].sort("settlement_id"))
+        .equals(once.table("medical").sort("settlement_id"))
     )
     assert _balanced(twice)
     copies = twice.vault["quarantine"].filter(pl.col("file").str.starts_with("zz_copy_"))

@@ -330,12 +330,12 @@ def test_a_legacy_15_digit_number_matches_its_18_digit_form(tmp_path, key):
             "村",
         ],
     )
-    hukou = ingest_source("hukou", "2026-10", tmp_path / "2026-10" / "hukou", tmp_path, key).tables[
+    hukou = ingest_source("hukou", "2026-10", tmp_path / "2026-10" / "hukou", tmp_path, key).table(
         "hukou"
-    ]
+    )
     low = ingest_source(
         "lowincome", "2026-10", tmp_path / "2026-10" / "lowincome", tmp_path, key
-    ).tables["lowincome"]
+    ).table("lowincome")
     assert hukou["person_key"].to_list() == low["person_key"].to_list()
     leads = evaluate(
         b.inputs().__class__(**{**b.inputs().__dict__, "hukou": hukou, "lowincome": low}),

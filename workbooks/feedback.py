@@ -291,7 +291,7 @@ def delivery(folder: Path, period: str, issued: pl.DataFrame, as_of: dt.date) ->
         "feedback",
         period,
         [],
-        {"feedback": feedback},
+        {"feedback": [feedback.lazy()]},
         {"people": people, "quarantine": quarantine, "feedback_notes": notes},
         accounting,
         warnings,
