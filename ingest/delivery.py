@@ -13,6 +13,7 @@ columns of the spool, and each table is handed on in parts, one per slice.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -41,15 +42,16 @@ DUPLICATE_CERTIFICATE = "DUPLICATE_CERTIFICATE"
 DUPLICATE_SETTLEMENT_ID = "DUPLICATE_SETTLEMENT_ID"
 
 
-DUPLICATE_KEYS = {  # the key a source's rows must not repeat, and which copy is kept
-    "medical": ("settlement", DUPLICATE_SETTLEMENT_ID, "last"),  # a later copy replaces it
-    "hukou": ("id18", DUPLICATE_PERSON, "first"),
-    "lowincome": ("id18", DUPLICATE_PERSON, "first"),
-    "disability": ("certificate", DUPLICATE_CERTIFICATE, "first"),
+DUPLICATE_KEYS = {  # the spool column a source's rows must not repeat, and which copy is kept
+    "medical": ("settlement_id", DUPLICATE_SETTLEMENT_ID, "last"),  # a later copy replaces it
+    "hukou": ("_id_number", DUPLICATE_PERSON, "first"),
+    "lowincome": ("_id_number", DUPLICATE_PERSON, "first"),
+    # the certificate's pseudonym, the key the warehouse already holds certificates by
+    "disability": ("certificate_key", DUPLICATE_CERTIFICATE, "first"),
 }
 ROW_ID = ["source_file", "source_row"]  # a row's identity in every table and in the spool
 SPOOL_COMPRESSION = "lz4"  # fast to write and read; the spool lives only until the load
-SLICE_ROWS = 2_000_000  # rows normalised at once: a big county's file would need ~5 GB whole
+SLICE_ROWS = 2_000_000  # rows normalised at once (see _slices)
 
 
 @dataclass
@@ -119,30 +121,15 @@ def ingest_source(
         spool_dir.mkdir(parents=True, exist_ok=True)
     spool = tempfile.TemporaryDirectory(prefix=f"doudi-spool-{source}-", dir=spool_dir)
     spooled, names, files = [], [], []
-    for path in paths:
-        raw = read_file(path, schema)
-        if raw.extra_columns:
-            warnings.append(
-                f"{raw.path.name}: extra columns kept out of the warehouse: {'、'.join(raw.extra_columns)}"
-            )
-        for start in range(0, raw.rows.height, SLICE_ROWS):  # a slice's working columns at a time
-            rows = raw.rows.slice(start, SLICE_ROWS)
-            normalised = _normalise_file(source, rows, path.name, raw.file_format, as_of)
-            keyed = _keyed(source, normalised, key)
-            spooled.append(_spool(source, period, keyed, spool, len(spooled)))
-            names.append(path.name)
-            del rows, normalised, keyed
-        files.append(replace(raw, rows=raw.rows.clear()))  # keep the bookkeeping, not the rows
-        del raw
-    if not spooled:  # still one (empty) part, so every table exists with its columns
-        empty = pl.DataFrame(
-            schema={"_row": pl.Int64, **{c: pl.String for c in schema.columns.values()}}
-        )
-        normalised = _normalise_file(source, empty, "", "csv", as_of)
-        spooled.append(_spool(source, period, _keyed(source, normalised, key), spool, 0))
-        names.append("")
+    for rows, name, file_format in _slices(paths, schema, files, warnings):
+        keyed = _keyed(source, _normalise_file(source, rows, name, file_format, as_of), key)
+        spooled.append(_spool(source, period, keyed, Path(spool.name) / f"{len(spooled):05d}"))
+        names.append(name)
+        del rows, keyed
+    key_column = DUPLICATE_KEYS[source][0]
     keys = pl.concat(
-        part.select(*ROW_ID, "_raw_hash", "_dup_key", "_reason") for part in spooled
+        part.select(*ROW_ID, "_raw_hash", pl.col(key_column).alias("_dup_key"), "_reason")
+        for part in spooled
     ).collect()
     reasons = _mark_duplicates(keys, source).select(*ROW_ID, "_reason")
     del keys
@@ -177,23 +164,39 @@ def _quarantined_rows(
     return pl.concat(parts, how="vertical_relaxed")
 
 
-def _spool(
-    source: str,
-    period: str,
-    normalised: pl.DataFrame,
-    spool: tempfile.TemporaryDirectory,
-    number: int,
-) -> pl.LazyFrame:
+def _slices(
+    paths: list[Path], schema: SourceSchema, files: list[RawFile], warnings: list[str]
+) -> Iterator[tuple[pl.DataFrame, str, str]]:
+    """Each file's rows a slice at a time (a slice's working columns fit in memory where a
+    big county's file would need ~5 GB), as (rows, file name, file format); one empty slice
+    when no file has a row, so every table still exists with its columns. Each file's
+    bookkeeping goes to `files` (without its rows), its warnings to `warnings`."""
+    sliced = False
+    for path in paths:
+        raw = read_file(path, schema)
+        if raw.extra_columns:
+            warnings.append(
+                f"{raw.path.name}: extra columns kept out of the warehouse: {'、'.join(raw.extra_columns)}"
+            )
+        for start in range(0, raw.rows.height, SLICE_ROWS):
+            sliced = True
+            yield raw.rows.slice(start, SLICE_ROWS), path.name, raw.file_format
+        files.append(replace(raw, rows=raw.rows.clear()))
+        del raw
+    if not sliced:
+        columns = dict.fromkeys(schema.columns.values(), pl.String)
+        yield pl.DataFrame(schema={"_row": pl.Int64, **columns}), "", "csv"
+
+
+def _spool(source: str, period: str, normalised: pl.DataFrame, path: Path) -> pl.LazyFrame:
     """Write one slice's rows to the spool: the table's columns (pseudonymous) plus what the
     duplicate check, the vault and the quarantine need (columns named `_…`)."""
-    key_column, _, _ = DUPLICATE_KEYS[source]
-    path = Path(spool.name) / f"{number:05d}.parquet"
+    path = path.with_suffix(".parquet")
     normalised.lazy().select(
         *_project(source, period),
         "_reason",
         "_raw",
         "_raw_hash",
-        pl.col(key_column).alias("_dup_key"),
         pl.col("id18").alias("_id_number"),
         pl.col("id_cleaned").alias("_id_cleaned"),
         pl.col("name").alias("_name"),
@@ -223,7 +226,7 @@ def _normalise_file(
 
 
 def _keyed(source: str, normalised: pl.DataFrame, key: PseudonymKey) -> pl.DataFrame:
-    """One file's pseudonyms (file by file: a city's whole delivery at once is slower)."""
+    """One slice's pseudonyms (a city's whole delivery at once is slower, and would not fit)."""
     normalised = normalised.with_columns(_id_for_key=pl.coalesce("id18", "id_cleaned"))
     if source in NAME_KEYED:
         normalised = normalised.with_columns(

@@ -94,6 +94,20 @@ def test_dagster_assets_load_the_warehouse(tiny_city, tmp_path):
     assert not list((tmp_path / "spool").iterdir())
 
 
+def test_the_spool_sits_beside_the_warehouse_until_discarded(tiny_city, key, tmp_path):
+    """It holds identity numbers and names: never in the system temp folder, gone on discard."""
+    spool_dir = tmp_path / "out" / "spool"
+    delivery = ingest_source(
+        "disability", PERIOD, tiny_city / PERIOD / "disability", tiny_city, key, spool_dir
+    )
+    (spool,) = spool_dir.iterdir()
+    parts = sorted(spool.iterdir())
+    assert [p.suffix for p in parts] == [".parquet"] * len(delivery.tables["disability"])
+    assert "_id_number" in pl.read_parquet_schema(parts[0])
+    delivery.discard_spool()
+    assert not spool.exists()
+
+
 @pytest.mark.parametrize("source", ["medical", "hukou"])
 def test_slicing_a_file_changes_nothing(deliveries, tiny_city, key, monkeypatch, source):
     """Files normalised in slices of a few rows (duplicates then span slices and files)
