@@ -12,6 +12,7 @@ import datetime as dt
 import polars as pl
 
 from doudi_core.places import PROVINCE_CODES
+from ingest.values import folded
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
@@ -27,9 +28,7 @@ ID_REASONS = (ID_MISSING, ID_MALFORMED, ID_BAD_CHECK_DIGIT, ID_BAD_BIRTH_DATE, I
 
 def clean(raw: pl.Expr) -> pl.Expr:
     """The number as delivered, less white space, full-width folded, `x` upper-cased."""
-    return (
-        raw.str.normalize("NFKC").str.replace_all(r"\s+", "").str.to_uppercase().replace("", None)
-    )
+    return folded(raw).str.to_uppercase().replace("", None)
 
 
 def _check_char(body17: pl.Expr) -> pl.Expr:

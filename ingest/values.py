@@ -15,6 +15,8 @@ EXCEL_EPOCH = dt.date(1899, 12, 30)
 _TIME_SUFFIX = r"\s+\d{1,2}:\d{2}(:\d{2})?(\.\d+)?$"
 _SERIAL = r"^\d{1,5}(?:\.0+)?$"
 _AMOUNT = r"^-?\d+(?:\.\d{1,2})?$"
+# text NFKC leaves as it is and without white space: printable ASCII and CJK Unified Ideographs
+_FOLDED_ALREADY = r"^[!-~\u4E00-\u9FFF]*$"
 
 
 def stripped(value: pl.Expr) -> pl.Expr:
@@ -66,12 +68,27 @@ def parse_int(value: pl.Expr) -> pl.Expr:
     return stripped(value).str.replace(r"\.0+$", "").cast(pl.Int64, strict=False)
 
 
+def folded(value: pl.Expr) -> pl.Expr:
+    """NFKC (full-width forms folded) with all white space removed.
+
+    Most cells (identity numbers, names) are printable ASCII or common CJK
+    characters, which both steps leave unchanged; a cheap test spares them the
+    NFKC pass, which costs a third of a microsecond a cell.
+    """
+    plain = value.str.contains(_FOLDED_ALREADY)
+    return (
+        pl.when(plain)
+        .then(value)
+        .otherwise(value.str.normalize("NFKC").str.replace_all(r"\s+", ""))
+    )
+
+
 def map_code(value: pl.Expr, table: dict[str, str]) -> pl.Expr:
     """A code table lookup (names and numeric codes to the canonical name); null if unknown."""
-    text = stripped(value).str.normalize("NFKC").str.replace_all(r"\s+", "")
+    text = folded(stripped(value))
     return text.replace_strict(table, default=None, return_dtype=pl.String)
 
 
 def normalise_name(value: pl.Expr) -> pl.Expr:
     """Names compare equal after NFKC and removal of all white space (rules.md)."""
-    return value.str.normalize("NFKC").str.replace_all(r"\s+", "").replace("", None)
+    return folded(value).replace("", None)

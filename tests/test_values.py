@@ -1,13 +1,14 @@
 """Date and amount parsers: every form of extracts.md, and properties against Python's own."""
 
 import datetime as dt
+import unicodedata
 
 import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ingest.values import map_code, normalise_name, parse_date, parse_fen
+from ingest.values import folded, map_code, normalise_name, parse_date, parse_fen
 
 
 def _date(value, serial=False):
@@ -106,3 +107,28 @@ def test_names_compare_after_nfkc_and_without_spaces():
         normalise_name(pl.col("v"))
     )
     assert frame.to_series().to_list() == ["张三", "张三", "张三", "AB"]
+
+
+# ASCII, CJK (with the compatibility ideographs NFKC maps), full-width forms, white space
+_TEXT = st.text(
+    st.one_of(
+        st.characters(max_codepoint=0x7F),
+        st.characters(min_codepoint=0x4DFE, max_codepoint=0x4E02),
+        st.characters(min_codepoint=0x9FFD, max_codepoint=0xA001),
+        st.characters(min_codepoint=0xF900, max_codepoint=0xF910),
+        st.characters(min_codepoint=0xFF01, max_codepoint=0xFF5E),
+        st.sampled_from(["\u3000", "\u00a0", "\u2460", "\t"]),
+    ),
+    max_size=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_TEXT, min_size=1, max_size=20))
+def test_folding_skips_nfkc_only_where_nfkc_changes_nothing(values):
+    frame = pl.DataFrame({"v": values})
+    always = pl.col("v").str.normalize("NFKC").str.replace_all(r"\s+", "")  # no fast path
+    assert frame.select(folded(pl.col("v"))).equals(frame.select(always))
+    # and NFKC is Python's
+    nfkc = [unicodedata.normalize("NFKC", v) for v in values]
+    assert frame.select(pl.col("v").str.normalize("NFKC")).to_series().to_list() == nfkc
