@@ -26,7 +26,7 @@ import polars as pl
 import python_calamine
 
 from benchmarks import sql_rules
-from crossmatch.inputs import load_inputs
+from crossmatch.inputs import load_inputs, window_days
 from crossmatch.rules import evaluate
 from doudi_core.config import load_config
 from ingest.files import detect_encoding
@@ -142,7 +142,7 @@ def rules_against_sql(out: Path, repeat: int) -> dict:
     config = load_config()
     con = duckdb.connect(str(out / "warehouse.duckdb"), read_only=True)
     try:
-        inputs = load_inputs(con, PERIOD)
+        inputs = load_inputs(con, PERIOD, window_days(config))
         polars_s, sql_s = [], []
         for _ in range(repeat):
             timings: dict[str, float] = {}  # the rules themselves, not the shared placement step

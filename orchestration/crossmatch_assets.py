@@ -4,7 +4,7 @@ import dagster as dg
 import polars as pl
 
 from crossmatch import lifecycle, publish, store
-from crossmatch.inputs import load_inputs
+from crossmatch.inputs import load_inputs, window_days
 from crossmatch.rules import evaluate
 from crossmatch.workdays import UnknownCalendarYear, WorkCalendar
 from doudi_core.period import as_of
@@ -31,7 +31,7 @@ def lead_states(context: dg.AssetExecutionContext, doudi: DoudiResource) -> dg.M
     config = doudi.config()
     calendar = WorkCalendar.from_config(config.raw.get("calendar", {}))
     with doudi.connect() as con:  # closed before the rules run: DuckDB's buffers go with it
-        inputs = load_inputs(con, period)
+        inputs = load_inputs(con, period, window_days(config))
     timings: dict[str, float] = {}
     hits = evaluate(inputs, config, timings=timings)
     del inputs

@@ -98,18 +98,6 @@ def test_a_settlement_366_days_old_is_outside_the_window_and_365_inside():
     assert _keys(spend(364)) == {1}
 
 
-def test_the_same_settlement_delivered_twice_counts_once():
-    from crossmatch.inputs import out_of_pocket
-
-    twice = b.settlements(
-        {"settlement_id": "a", "person_key": 1, "oop_fen": 1_200_000, "delivery_period": "2026-09"},
-        {"settlement_id": "a", "person_key": 1, "oop_fen": 1_200_000, "delivery_period": "2026-10"},
-    )
-    # load_inputs keeps the latest copy per 结算流水号; the rule then sees one
-    latest = twice.sort("delivery_period").unique("settlement_id", keep="last")
-    assert out_of_pocket(latest, b.AS_OF, 365)["oop_fen"].to_list() == [1_200_000]
-
-
 def test_covered_people_are_not_raised_but_a_stopped_member_is():
     rows = [{"settlement_id": "a", "person_key": k, "oop_fen": 3_000_000} for k in (1, 2)]
     leads = _leads(
