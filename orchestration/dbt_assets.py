@@ -6,15 +6,19 @@ YAML); groups and key prefixes come from each model's dbt folder/schema.
 
 import json
 import os
+import shutil
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
-from orchestration.dbt_project import ensure_manifest
+from orchestration.dbt_project import dbt_project, ensure_manifest
 from orchestration.partitions import periods
 from orchestration.resources import DoudiResource
+
+PARTIAL_PARSE = "partial_parse.msgpack"
 
 
 class DoudiDbtTranslator(DagsterDbtTranslator):
@@ -48,4 +52,23 @@ def doudi_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, dou
     # the dbt profile reads DOUDI_WAREHOUSE: point it at this run's warehouse
     os.environ["DOUDI_WAREHOUSE"] = doudi.warehouse
     args = ["build", "--vars", json.dumps(dbt_vars(doudi.config()), ensure_ascii=False)]
-    yield from dbt.cli(args, context=context).stream()
+    invocation = dbt.cli(args, context=context)
+    yield from invocation.stream()
+    keep_parse_state(invocation.target_path)
+
+
+def keep_parse_state(invocation_target: Path) -> None:
+    """Keep this build's parse state where dagster-dbt seeds the next build from.
+
+    Each build runs in its own target folder, seeded with the project target's
+    partial_parse.msgpack; that one comes from `dbt parse` at set-up, with other
+    vars and warehouse path, so every build re-parsed the project (~3 s). dbt
+    itself re-parses whatever the kept state no longer matches.
+    """
+    state = invocation_target / PARTIAL_PARSE
+    if state.exists():
+        kept = dbt_project.project_dir / dbt_project.target_path / PARTIAL_PARSE
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        staged = kept.with_suffix(f".{os.getpid()}.tmp")
+        shutil.copyfile(state, staged)
+        staged.replace(kept)  # atomic: a build starting now reads the old state or the new

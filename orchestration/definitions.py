@@ -1,13 +1,12 @@
 """The Dagster code location: `doudi ui` and `doudi run` load exactly this."""
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
 
 from doudi_core.settings import Paths
 from orchestration.automation import build_automation
 from orchestration.crossmatch_assets import lead_states
 from orchestration.dbt_assets import doudi_dbt_models
-from orchestration.dbt_project import DBT_EXECUTABLE, dbt_project
+from orchestration.dbt_project import dbt_cli
 from orchestration.export_assets import county_workbooks
 from orchestration.ingest_assets import feedback, ingest_assets
 from orchestration.quality_checks import quality_checks
@@ -26,7 +25,7 @@ def resources_for(doudi: DoudiResource) -> dict:
     """The resources of a run: where things live, and the dbt CLI."""
     return {
         "doudi": doudi,
-        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
+        "dbt": dbt_cli(),
     }
 
 
