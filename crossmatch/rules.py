@@ -318,7 +318,7 @@ def identity_mismatch(ctx: Context) -> pl.DataFrame:
     return pl.concat(parts).unique(["rule_code", "person_key"], keep="first", maintain_order=True)
 
 
-STATUS_TEXT = {"服刑在押": "服刑在押", "失踪": "失踪", "死亡": "死亡"}
+PARENT_STATUSES = ["服刑在押", "失踪", "死亡"]  # the hukou statuses CHILD_UNSUPPORTED weighs
 
 
 def child_unsupported(ctx: Context) -> pl.DataFrame:
@@ -387,8 +387,11 @@ def child_unsupported(ctx: Context) -> pl.DataFrame:
 
 
 def _parent_facts(ctx: Context, spec: dict) -> pl.DataFrame:
-    """Per person: unable to support (and why), gone (死亡/失踪), dead."""
-    status = ctx.inputs.hukou.select("person_key", "status")
+    """Per person: unable to support (and why), gone (死亡/失踪), dead. Only people with one
+    of these facts have a row: for anyone else all three are false (six million in a city)."""
+    status = ctx.inputs.hukou.filter(pl.col("status").is_in(PARENT_STATUSES)).select(
+        "person_key", "status"
+    )
     cert = (
         ctx.counting_certificates.filter(
             pl.col("grade").is_in(SEVERE_GRADES)
@@ -422,7 +425,7 @@ def _parent_facts(ctx: Context, spec: dict) -> pl.DataFrame:
     custody = pl.col("status").is_in(["服刑在押", "失踪"])
     reason = pl.concat_str(
         [
-            pl.when(pl.col("status").is_in(["服刑在押", "失踪", "死亡"])).then(pl.col("status")),
+            pl.when(pl.col("status").is_in(PARENT_STATUSES)).then(pl.col("status")),
             pl.col("cert_text"),
             pl.col("ill_text"),
         ],

@@ -71,6 +71,8 @@ def run_gate(
         examples = frames.quarantine_examples(con, source, period)
         schema = frames.schema_frame(con, source)
         previous, before, now, by_file = frames.volume(con, source, period)
+        if blocking:
+            duplicates, duplicate_examples = frames.duplicate_keys(con, source, period)
     totals = per_file.select(
         pl.col("rows_read", "rows_quarantined", "invalid_ids").sum()
     ).with_columns(
@@ -95,7 +97,13 @@ def run_gate(
         return GateReport(source, period, True, [], warnings + quarantined)
     gates = config.raw["gates"]
     found = validator.check(suites.schema_suite(source, schema.columns), schema)
-    found += rows_suite(suites.blocking_suite(source, gates))
+    blocking_rows = suites.blocking_suite(source, gates)
+    if blocking_rows.expectations:  # only the medical stream has row checks that block
+        found += rows_suite(blocking_rows)
+    for finding in validator.check(suites.key_suite(source), duplicates):
+        _observed(finding, f"{duplicates['duplicate_rows'].item():,} rows repeat a key")
+        finding.examples = [] if finding.success else duplicate_examples
+        found.append(finding)
     shares = validator.check(suites.accounting_suite(source, gates), totals)
     for finding in shares:
         column = "invalid_ids" if "identity" in finding.what else "rows_quarantined"

@@ -217,3 +217,37 @@ def test_town_codes_outside_the_city_are_told_apart_in_sql():
     assert [g[0] for g in got] == [True, True, False, False, False, True]
     # GX passes the query through SQLAlchemy's text(): ":name" would become a bind parameter
     assert not [sql for table in DERIVED.values() for sql in table.values() if ":" in sql]
+
+
+def test_a_key_twice_in_a_loaded_delivery_blocks_and_names_the_rows(baseline, tmp_path):
+    """Ingest quarantines duplicate keys; the gate checks none slipped by (say, a bug)."""
+    from contextlib import closing
+
+    from doudi_core.config import load_config
+    from expectations.gates import run_gate
+    from expectations.validate import Validator
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(baseline / "out" / "warehouse.duckdb", warehouse)
+    with closing(duckdb.connect(str(warehouse))) as con:
+        con.execute(
+            "INSERT INTO ingested.medical SELECT * REPLACE (source_row + 100000 AS source_row) "
+            "FROM ingested.medical WHERE delivery_period = ? ORDER BY source_file, source_row "
+            "LIMIT 2",
+            [GOOD],
+        )
+        copied = con.sql(
+            "SELECT source_file, source_row FROM ingested.medical WHERE delivery_period = ? "
+            "ORDER BY source_file, source_row LIMIT 2",
+            params=[GOOD],
+        ).fetchall()
+
+    def connect():
+        return closing(duckdb.connect(str(warehouse)))
+
+    report = run_gate(warehouse, connect, "medical", GOOD, load_config(), Validator(), True)
+    [failure] = report.failures
+    assert "no duplicate settlement_id" in failure.sentence()
+    assert "4 rows repeat" not in failure.sentence()  # two extra rows, not four
+    assert "2 rows repeat a key" in failure.sentence()
+    assert [f"{file}:{row}" for file, row in copied] == failure.examples[:2]
