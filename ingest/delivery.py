@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -172,20 +173,34 @@ def _slices(
     when no file has a row, so every table still exists with its columns. Each file's
     bookkeeping goes to `files` (without its rows), its warnings to `warnings`."""
     sliced = False
-    for path in paths:
-        raw = read_file(path, schema)
+    for raw in _read_ahead(paths, schema):
         if raw.extra_columns:
             warnings.append(
                 f"{raw.path.name}: extra columns kept out of the warehouse: {'、'.join(raw.extra_columns)}"
             )
         for start in range(0, raw.rows.height, SLICE_ROWS):
             sliced = True
-            yield raw.rows.slice(start, SLICE_ROWS), path.name, raw.file_format
+            yield raw.rows.slice(start, SLICE_ROWS), raw.path.name, raw.file_format
         files.append(replace(raw, rows=raw.rows.clear()))
         del raw
     if not sliced:
         columns = dict.fromkeys(schema.columns.values(), pl.String)
         yield pl.DataFrame(schema={"_row": pl.Int64, **columns}), "", "csv"
+
+
+def _read_ahead(paths: list[Path], schema: SourceSchema) -> Iterator[RawFile]:
+    """Each file read, the next one read in a thread meanwhile: decoding a GBK export is
+    single-threaded Python (~3 s for a county's 4 M settlements) while the current file's
+    polars work leaves a core partly idle. At most two files' rows are held at once."""
+    if not paths:
+        return
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="doudi-read") as reader:
+        upcoming = reader.submit(read_file, paths[0], schema)
+        for following in [*paths[1:], None]:
+            raw = upcoming.result()  # a FileRejected raised in the thread is raised here
+            upcoming = reader.submit(read_file, following, schema) if following else None
+            yield raw
+            del raw
 
 
 def _spool(source: str, period: str, normalised: pl.DataFrame, path: Path) -> pl.LazyFrame:
