@@ -8,11 +8,13 @@ import duckdb
 import openpyxl
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from doudi_core.places import COUNTIES
 from orchestration.definitions import all_assets, resources_for
 from orchestration.resources import DoudiResource
-from workbooks.layout import RESULTS
+from workbooks.layout import LEAD_HEADERS, RESULTS, row_lines
 
 FIRST, SECOND = "2026-09", "2026-10"
 
@@ -240,3 +242,45 @@ def test_round_trip_closes_answered_leads_and_quarantines_bad_rows(first_run, tm
     ).success
     again = pl.read_parquet(root / "out" / "leads" / f"{SECOND}.parquet")
     assert again.equals(second)
+
+
+def _lines_by_hand(value, width) -> int:
+    """Wrapped lines of one cell: CJK and full-width characters take two columns."""
+    text = "" if value is None else str(value)
+    columns = sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+    return max(1, -(-columns // max(int(width) - 1, 1)))
+
+
+_CELL = st.one_of(
+    st.none(),
+    st.text(
+        st.one_of(
+            st.characters(max_codepoint=0x7F),
+            st.characters(min_codepoint=0x2E70, max_codepoint=0x2E90),
+            st.characters(min_codepoint=0x4E00, max_codepoint=0x4E20),
+            st.characters(min_codepoint=0xFF01, max_codepoint=0xFF10),
+            st.characters(min_codepoint=0x1F600, max_codepoint=0x1F605),
+        ),
+        max_size=80,
+    ),
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(*[_CELL for _ in LEAD_HEADERS]), min_size=1, max_size=5))
+def test_row_heights_fit_the_tallest_wrapped_cell(rows):
+    fields = [field for _, field, _ in LEAD_HEADERS]
+    frame = pl.DataFrame(rows, schema=dict.fromkeys(fields, pl.String), orient="row")
+    expected = [
+        max(_lines_by_hand(v, w) for v, (_, _, w) in zip(row, LEAD_HEADERS, strict=True))
+        for row in rows
+    ]
+    assert row_lines(frame).to_list() == expected
+
+
+def test_row_heights_count_dates_and_numbers_as_written():
+    lead = {field: None for _, field, _ in LEAD_HEADERS}
+    frame = pl.DataFrame([{**lead, "age": 7, "due_date": dt.date(2026, 11, 20)}])
+    assert row_lines(frame).to_list() == [1]  # "2026-11-20" fits 11 columns
+    wide = pl.DataFrame([{**lead, "due_date": dt.date(2026, 11, 20), "evidence": "医" * 30}])
+    assert row_lines(wide).to_list() == [3]  # 60 columns in 29 a line

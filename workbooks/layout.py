@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import polars as pl
+
 RESULTS = [
     "属实-已纳入救助",
     "属实-已停保或调整",
@@ -47,12 +49,15 @@ def sheet_name(town_code: str | None, town_name: str | None) -> str:
     return name[:31]
 
 
-def display_width(text: str) -> int:
-    """Columns a text needs: CJK and full-width characters take two."""
-    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
-
-
-def lines_needed(text: str | None, width: float) -> int:
-    if not text:
-        return 1
-    return max(1, -(-display_width(text) // max(int(width) - 1, 1)))
+def row_lines(leads: pl.DataFrame) -> pl.Series:
+    """Text lines each lead's row needs: its tallest cell when wrapped to its column, where
+    a CJK or full-width character (above U+2E7F) takes two columns (vectorised: a city's
+    workbooks hold half a million cells)."""
+    lines = []
+    for _, field, width in LEAD_HEADERS:
+        text = pl.col(field).cast(pl.String)
+        columns = text.str.len_chars() + text.str.count_matches(r"[^\x00-\x{2E7F}]")
+        per_line = max(int(width) - 1, 1)
+        wrapped = (columns + per_line - 1) // per_line
+        lines.append(pl.when(columns > 0).then(wrapped).otherwise(1).fill_null(1))
+    return leads.select(pl.max_horizontal(lines).alias("lines")).to_series()

@@ -20,8 +20,8 @@ from workbooks.layout import (
     RESULTS,
     SUMMARY_SHEET,
     VERIFICATION_HEADERS,
-    lines_needed,
     neutralise,
+    row_lines,
     sheet_name,
 )
 
@@ -101,6 +101,7 @@ def _town_sheet(book, styles, leads: pl.DataFrame, name: str) -> None:
     for offset, (title, width) in enumerate(VERIFICATION_HEADERS):
         sheet.write_string(0, first_input + offset, title, styles["verify_header"])
         sheet.set_column(first_input + offset, first_input + offset, width)
+    lines = row_lines(leads).to_list()
     for row, lead in enumerate(leads.iter_rows(named=True), start=1):
         high = lead["priority"] == "高"
         for col, (_, field, _) in enumerate(LEAD_HEADERS):
@@ -120,13 +121,8 @@ def _town_sheet(book, styles, leads: pl.DataFrame, name: str) -> None:
                 sheet.write_string(
                     row, col, neutralise(str(value)), styles["high" if high else "cell"]
                 )
-        lines = max(
-            lines_needed(str(lead[field]) if lead[field] is not None else None, width)
-            for _, field, width in LEAD_HEADERS
-        )
-        sheet.set_row(
-            row, 14 * lines + 3
-        )  # XlsxWriter cannot autofit: wrapped text needs its height set
+        # XlsxWriter cannot autofit: wrapped text needs its height set
+        sheet.set_row(row, 14 * lines[row - 1] + 3)
         for offset in range(len(VERIFICATION_HEADERS)):
             style = styles["input_date"] if offset == 1 else styles["input"]
             sheet.write_blank(row, first_input + offset, None, style)
