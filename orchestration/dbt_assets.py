@@ -49,8 +49,10 @@ def dbt_vars(config) -> dict:
     dagster_dbt_translator=DoudiDbtTranslator(),
 )
 def doudi_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, doudi: DoudiResource):
-    # the dbt profile reads DOUDI_WAREHOUSE: point it at this run's warehouse
+    # the dbt profile reads DOUDI_WAREHOUSE: point it at this run's warehouse; the staging
+    # key tests read DOUDI_PERIOD: the period this run loaded
     os.environ["DOUDI_WAREHOUSE"] = doudi.warehouse
+    os.environ["DOUDI_PERIOD"] = context.partition_key
     args = ["build", "--vars", json.dumps(dbt_vars(doudi.config()), ensure_ascii=False)]
     invocation = dbt.cli(args, context=context)
     yield from invocation.stream()
