@@ -23,7 +23,7 @@ class Inputs:
     disability: pl.DataFrame
     lowincome: pl.DataFrame
     lowincome_invalid: pl.DataFrame
-    settlements: pl.DataFrame  # current copy of every settlement delivered up to the period
+    settlements: pl.DataFrame  # the window's settlements, latest copies (load_settlements)
 
 
 # what the rules read of a settlement (a city's medical stream is millions of rows)

@@ -175,7 +175,8 @@ def normalise_disability(raw: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
         living_code=map_code(pl.col("living_subsidy"), s.YES_NO),
         care_code=map_code(pl.col("care_subsidy"), s.YES_NO),
     ).with_columns(
-        certificate=stripped(pl.col("certificate_no")).str.normalize("NFKC").str.to_uppercase(),
+        # cleaned as an identity number is: it embeds one (and full-width forms, spaces, x)
+        certificate=identity.clean(pl.col("certificate_no")),
         town=town,
     )
     checks = [

@@ -114,3 +114,35 @@ def test_property_validity_matches_the_oracle(text):
     if len(cleaned) == 18 and cleaned[:17].isdigit() and row["reason"] != identity.ID_MALFORMED:
         good = helper.generator_check_bit(cleaned[:17]) == cleaned[17]
         assert good == (row["reason"] != identity.ID_BAD_CHECK_DIGIT)
+
+
+def test_a_certificate_number_is_cleaned_as_the_identity_number_it_embeds():
+    """残疾人证号 = identity number + category digit + grade digit: the same dirt, the same fix."""
+    from ingest.normalise import normalise_disability
+
+    number = (
+        "32130219800101001"
+        + identity.CHECK_CHARS[
+            sum(int(d) * w for d, w in zip("32130219800101001", identity.WEIGHTS, strict=True)) % 11
+        ]
+    )
+    dirty = {  # full-width digits, an inner space, a lower-case x where the check digit is X
+        "certificate_no": " "
+        + number.replace("3", "３", 1).replace("X", "x")[:9]
+        + " "
+        + number.replace("X", "x")[9:]
+        + "41 ",
+        "id_number": number,
+        "name": "张三",
+        "category": "肢体",
+        "grade": "一级",
+        "issue_date": "2020-01-01",
+        "certificate_state": "有效",
+        "living_subsidy": "是",
+        "care_subsidy": "是",
+        "town_code": "321302001",
+    }
+    raw = pl.DataFrame([dirty]).with_columns(_row=pl.lit(2), _format=pl.lit("csv"))
+    row = normalise_disability(raw, dt.date(2026, 10, 31)).row(0, named=True)
+    assert row["certificate"] == number + "41"
+    assert row["_reason"] is None
