@@ -12,6 +12,8 @@ columns of the spool, and each table is handed on in parts, one per slice.
 
 from __future__ import annotations
 
+import functools
+import operator
 import tempfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -30,13 +32,6 @@ from ingest.sources import SOURCES, SourceSchema
 from ingest.values import normalise_name
 
 NAME_KEYED = ("hukou", "lowincome")
-CELL_SEPARATOR, NULL_CELL = "\x1f", "\x1e"  # unit separator between packed raw cells; a null cell
-KEEP_RAW = {  # raw columns still needed after normalisation (names for the vault, free text)
-    "hukou": ("name",),
-    "medical": ("name", "hospital"),
-    "disability": ("name",),
-    "lowincome": ("name", "village"),
-}
 DUPLICATE_ROW = "DUPLICATE_ROW"
 DUPLICATE_PERSON = "DUPLICATE_PERSON"
 DUPLICATE_CERTIFICATE = "DUPLICATE_CERTIFICATE"
@@ -210,11 +205,10 @@ def _spool(source: str, period: str, normalised: pl.DataFrame, path: Path) -> pl
     normalised.lazy().select(
         *_project(source, period),
         "_reason",
-        "_raw",
+        *[pl.col(c).alias(f"_raw_{c}") for c in SOURCES[source].columns.values()],
         "_raw_hash",
         pl.col("id18").alias("_id_number"),
         pl.col("id_cleaned").alias("_id_cleaned"),
-        pl.col("name").alias("_name"),
     ).sink_parquet(path, compression=SPOOL_COMPRESSION, statistics=False)
     return pl.scan_parquet(path)
 
@@ -222,22 +216,21 @@ def _spool(source: str, period: str, normalised: pl.DataFrame, path: Path) -> pl
 def _normalise_file(
     source: str, rows: pl.DataFrame, name: str, file_format: str, as_of
 ) -> pl.DataFrame:
-    """Normalise one file, then pack its raw cells into one string per row (`_raw`, for the
-    quarantine) and drop the raw columns: a city's raw strings would not fit twice in memory."""
-    data_columns = list(SOURCES[source].columns.values())
+    """Normalise one slice of a file; its raw cells stay beside the parsed values (the
+    quarantine shows a rejected row as delivered), with a 64-bit hash of them."""
     rows = rows.with_columns(_file=pl.lit(name), _format=pl.lit(file_format))
-    packed = pl.concat_str(
-        [pl.col(c).fill_null(NULL_CELL) for c in data_columns], separator=CELL_SEPARATOR
-    )
-    normalised = NORMALISERS[source](rows, as_of).with_columns(_raw=packed)
-    # a 64-bit hash of the raw row finds exact duplicates across the delivery's files
-    normalised = normalised.with_columns(
-        _raw_hash=pl.col("_raw").hash(0),
+    return NORMALISERS[source](rows, as_of).with_columns(
+        _raw_hash=_row_hash(list(SOURCES[source].columns.values())),
         # the number as delivered is only needed where it is invalid (IDENTITY_MISMATCH leads)
         id_cleaned=pl.when(pl.col("id18").is_null()).then("id_cleaned"),
     )
-    keep = KEEP_RAW.get(source, ())
-    return normalised.drop([c for c in data_columns if c not in keep])
+
+
+def _row_hash(columns: list[str]) -> pl.Expr:
+    """A 64-bit hash of a row's raw cells, to find exact duplicates across the delivery's
+    files: each cell hashed with its own seed (a value moved to another column changes it;
+    a null and an empty cell differ), combined by XOR."""
+    return functools.reduce(operator.xor, (pl.col(c).hash(seed) for seed, c in enumerate(columns)))
 
 
 def _keyed(source: str, normalised: pl.DataFrame, key: PseudonymKey) -> pl.DataFrame:
@@ -407,7 +400,7 @@ def _vault_people(
 ) -> pl.DataFrame:
     """person_key -> identity number and name as this source delivered them."""
     frames = [
-        part.select("person_key", pl.col("_id_number").alias("id_number"), "_name")
+        part.select("person_key", pl.col("_id_number").alias("id_number"), "_raw_name")
         for part in loaded
     ]
     if source == "lowincome":
@@ -415,12 +408,12 @@ def _vault_people(
             pl.col("_reason").is_in(ID_REASONS) & pl.col("person_key").is_not_null()
         )
         frames.append(
-            invalid.select("person_key", pl.col("_id_cleaned").alias("id_number"), "_name")
+            invalid.select("person_key", pl.col("_id_cleaned").alias("id_number"), "_raw_name")
         )
     people = (  # one row per person first: a city's settlements name each patient many times
         pl.concat(frames)
         .unique(subset="person_key", keep="first", maintain_order=True)
-        .with_columns(pl.col("_name").str.strip_chars())
+        .with_columns(pl.col("_raw_name").str.strip_chars())
         .collect()
     )
     return people.select(
@@ -428,18 +421,14 @@ def _vault_people(
         pl.lit(source).alias("source"),
         "person_key",
         "id_number",
-        pl.col("_name").alias("name"),
+        pl.col("_raw_name").alias("name"),
     )
 
 
 def _vault_quarantine(
     source: str, period: str, quarantined: pl.DataFrame, schema: SourceSchema
 ) -> pl.DataFrame:
-    cells = pl.col("_raw").str.split(CELL_SEPARATOR)
-    raw = pl.struct(
-        cells.list.get(i).replace(NULL_CELL, None).alias(chinese)
-        for i, chinese in enumerate(schema.columns)
-    )
+    raw = pl.struct(pl.col(f"_raw_{c}").alias(chinese) for chinese, c in schema.columns.items())
     return quarantined.select(
         pl.lit(period).alias("period"),
         pl.lit(source).alias("source"),

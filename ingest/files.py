@@ -156,6 +156,7 @@ def _read_csv(path: Path, schema: SourceSchema, forced: str | None = None) -> Ra
         if encoding == "utf-8" and "utf-8" in str(error):  # valid at the start, not further on
             return _read_csv(path, schema, "gb18030")
         raise FileRejected(path, f"malformed CSV: {str(error).splitlines()[0]}") from error
+    frame = frame.rechunk()  # one chunk per column: polars' many parse chunks slow every step after
     width = len(head_rows[header_index])
     if frame.width and frame.width != width:
         raise FileRejected(

@@ -37,12 +37,18 @@ def _per_value(raw: pl.DataFrame, expr: pl.Expr) -> pl.Series:
     Delivered cells repeat: a file of a million settlements holds a few
     thousand dates, a handful of code-table spellings and a few amounts paid
     by every patient, so parsing distinct values saves most of the work. Only
-    the key columns are joined, never the wide frame.
+    the key columns are joined, never the wide frame, and a column constant
+    over the slice (`_format`) is left out of the join.
     """
     keys = sorted(set(expr.meta.root_names()))
     table = raw.lazy().select(keys).unique().with_columns(expr.alias("_value")).collect()
-    joined = raw.select(keys).join(
-        table, on=keys, how="left", nulls_equal=True, maintain_order="left"
+    varying = [k for k in keys if table.get_column(k).n_unique() > 1] or keys[:1]
+    joined = raw.select(varying).join(
+        table.select(*varying, "_value"),
+        on=varying,
+        how="left",
+        nulls_equal=True,
+        maintain_order="left",
     )
     return joined.get_column("_value")
 

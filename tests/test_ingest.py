@@ -1,13 +1,18 @@
 """Ingest on a generated city: quarantine equals the planted truth, accounting balances,
 and the Dagster assets load the warehouse in-process."""
 
+import json
+
 import dagster as dg
 import duckdb
 import polars as pl
 import pytest
 
 from ingest.delivery import ingest_source
+from ingest.files import read_file
+from ingest.normalise import _per_value
 from ingest.sources import SOURCES
+from ingest.values import parse_date, parse_fen
 from orchestration.ingest_assets import ingest_assets
 from orchestration.resources import DoudiResource
 from tests.conftest import truth_dir
@@ -43,6 +48,43 @@ def test_rows_read_equal_loaded_plus_quarantined(deliveries, tiny_city, source):
         accounting.select("file", "rows_read").sort("file").rows()
         == files.select("file", "rows").sort("file").rows()
     )
+
+
+@pytest.mark.parametrize("source", sorted(SOURCES))
+def test_the_quarantine_shows_each_rejected_row_as_delivered(deliveries, tiny_city, source):
+    """Every quarantined row's raw values are its cells as the file holds them (blank: null)."""
+    quarantine = deliveries[source].vault["quarantine"]
+    columns = SOURCES[source].columns
+    checked = 0
+    for file, rows in quarantine.group_by("file", maintain_order=True):
+        delivered = read_file(tiny_city / PERIOD / source / file[0], SOURCES[source]).rows
+        cells = rows.join(delivered, left_on="row_number", right_on="_row", maintain_order="left")
+        for raw_values, row in zip(rows["raw_values"], cells.iter_rows(named=True), strict=True):
+            assert json.loads(raw_values) == {
+                chinese: row[name] for chinese, name in columns.items()
+            }
+            checked += 1
+    assert checked == quarantine.height > 0
+
+
+@pytest.mark.parametrize(
+    "formats", [["csv"] * 6, ["xlsx"] * 6, ["csv", "xlsx"] * 3], ids=["csv", "xlsx", "mixed"]
+)
+def test_parsing_each_distinct_value_once_equals_parsing_every_row(formats):
+    frame = pl.DataFrame(
+        {
+            "cell": ["2026-10-01", None, "45000", "2026-10-01", "45000", "bad"],
+            "same": ["x"] * 6,
+            "_format": formats,
+        }
+    )
+    for expr in (
+        parse_date(pl.col("cell"), pl.col("_format") == "xlsx"),  # reads a second column
+        parse_fen(pl.col("cell")),
+        pl.col("same").str.to_uppercase(),  # one distinct value
+    ):
+        for rows in (frame, frame.clear()):
+            assert _per_value(rows, expr).equals(rows.select(expr).to_series())
 
 
 def test_dirty_numbers_are_normalised_not_lost(deliveries, tiny_city):
