@@ -15,8 +15,9 @@ from __future__ import annotations
 import functools
 import operator
 import tempfile
+from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -48,6 +49,7 @@ DUPLICATE_KEYS = {  # the spool column a source's rows must not repeat, and whic
 ROW_ID = ["source_file", "source_row"]  # a row's identity in every table and in the spool
 SPOOL_COMPRESSION = "lz4"  # fast to write and read; the spool lives only until the load
 SLICE_ROWS = 2_000_000  # rows normalised at once (see _slices)
+SLICE_WORKERS = 2  # slices normalised at the same time (polars releases the GIL)
 
 
 @dataclass
@@ -117,11 +119,22 @@ def ingest_source(
         spool_dir.mkdir(parents=True, exist_ok=True)
     spool = tempfile.TemporaryDirectory(prefix=f"doudi-spool-{source}-", dir=spool_dir)
     spooled, names, files = [], [], []
-    for rows, name, file_format in _slices(paths, schema, files, warnings):
+
+    def spool_slice(rows: pl.DataFrame, name: str, file_format: str, index: int) -> pl.LazyFrame:
         keyed = _keyed(source, _normalise_file(source, rows, name, file_format, as_of), key)
-        spooled.append(_spool(source, period, keyed, Path(spool.name) / f"{len(spooled):05d}"))
-        names.append(name)
-        del rows, keyed
+        return _spool(source, period, keyed, Path(spool.name) / f"{index:05d}")
+
+    # slices are worked on two at a time: one slice's polars work leaves a core idle for
+    # part of it (many steps run on one thread); spooled in slice order all the same
+    in_flight: deque[Future[pl.LazyFrame]] = deque()
+    with ThreadPoolExecutor(max_workers=SLICE_WORKERS, thread_name_prefix="doudi-slice") as pool:
+        for index, (rows, name, file_format) in enumerate(_slices(paths, schema, files, warnings)):
+            in_flight.append(pool.submit(spool_slice, rows, name, file_format, index))
+            names.append(name)
+            del rows
+            if len(in_flight) == SLICE_WORKERS:
+                spooled.append(in_flight.popleft().result())
+        spooled.extend(future.result() for future in in_flight)
     key_column = DUPLICATE_KEYS[source][0]
     keys = pl.concat(
         part.select(*ROW_ID, "_raw_hash", pl.col(key_column).alias("_dup_key"), "_reason")

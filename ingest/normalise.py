@@ -14,7 +14,15 @@ import polars as pl
 from doudi_core.places import COUNTIES
 from ingest import identity
 from ingest import sources as s
-from ingest.values import is_blank, map_code, parse_date, parse_fen, parse_int, stripped
+from ingest.values import (
+    Parser,
+    fen_parser,
+    is_blank,
+    map_code,
+    parse_date,
+    parse_int,
+    stripped,
+)
 
 REQUIRED_VALUE_MISSING = "REQUIRED_VALUE_MISSING"
 DATE_UNPARSABLE = "DATE_UNPARSABLE"
@@ -53,26 +61,50 @@ def _per_value(raw: pl.DataFrame, expr: pl.Expr) -> pl.Series:
     return joined.get_column("_value")
 
 
+def _parsed(raw: pl.DataFrame, parser: Parser) -> pl.Series:
+    """`parser.fast` on the plain cells, its full parse per distinct value on the others."""
+    fast = raw.select(parser.plain.fill_null(False).alias("plain"), parser.fast.alias("value"))
+    values = fast.get_column("value")
+    others = fast.get_column("plain").not_().arg_true()
+    if others.is_empty():
+        return values
+    keys = sorted(set(parser.full.meta.root_names()))
+    return values.scatter(others, _per_value(raw.select(keys)[others], parser.full))
+
+
 def _start(
-    raw: pl.DataFrame, as_of: dt.date, parents: tuple[str, ...] = (), **outputs: pl.Expr
+    raw: pl.DataFrame,
+    as_of: dt.date,
+    parents: tuple[str, ...] = (),
+    **outputs: pl.Expr | Parser,
 ) -> pl.LazyFrame:
     """The raw frame plus the person's normalised number (`id18`, `id_cleaned`, `_id_reason`),
-    the parents' (`<parent>_id18`), and each output (an expression of raw columns), the
-    outputs computed per distinct value."""
-    columns = [_per_value(raw, expr).alias(name) for name, expr in outputs.items()]
+    the parents' (`<parent>_id18`), and each output (an expression of raw columns, computed
+    per distinct value, or a parser with a fast path)."""
+    columns = [
+        (_parsed(raw, expr) if isinstance(expr, Parser) else _per_value(raw, expr)).alias(name)
+        for name, expr in outputs.items()
+    ]
+    numbers = ["id_number", *(f"{parent}_id_number" for parent in parents)]
+    columns += [_parsed(raw, identity.clean_parser(pl.col(n))).alias(f"_{n}") for n in numbers]
     frame = identity.add_identity(
         raw.hstack(columns).lazy(),
-        "id_number",
+        "_id_number",
         id18="id18",
         cleaned="id_cleaned",
         reason="_id_reason",
         latest_birth=as_of,
+        already_clean=True,
     )
     for parent in parents:  # identity numbers are mostly distinct: checked row by row
         frame = identity.add_identity(
-            frame, f"{parent}_id_number", id18=f"{parent}_id18", latest_birth=as_of
+            frame,
+            f"_{parent}_id_number",
+            id18=f"{parent}_id18",
+            latest_birth=as_of,
+            already_clean=True,
         )
-    return frame
+    return frame.drop(f"_{n}" for n in numbers)
 
 
 def _town(column: str = "town_code") -> tuple[pl.Expr, list[tuple[pl.Expr, str]]]:
@@ -146,7 +178,7 @@ def normalise_medical(raw: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
         insurance_code=map_code(pl.col("insurance_type"), s.INSURANCE_TYPE),
         care_code=map_code(pl.col("care_type"), s.CARE_TYPE),
         settled_on=parse_date(pl.col("settlement_date"), _serial_ok()),
-        **{fen: parse_fen(pl.col(src)) for fen, src in amounts.items()},
+        **{fen: fen_parser(pl.col(src)) for fen, src in amounts.items()},
     ).with_columns(
         settlement=stripped(pl.col("settlement_id")),
         reverses=stripped(pl.col("reverses_id")),
@@ -209,9 +241,9 @@ def normalise_lowincome(raw: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
         status_code=map_code(pl.col("status"), s.COVER_STATUS),
         enrolled_on=parse_date(pl.col("enrol_date"), _serial_ok()),
         stopped_on=parse_date(pl.col("stop_date"), _serial_ok()),
-        benefit_fen=parse_fen(pl.col("monthly_benefit")),
+        benefit_fen=fen_parser(pl.col("monthly_benefit")),
         size=parse_int(pl.col("household_size")),
-        income_fen=parse_fen(pl.col("income_per_head")),
+        income_fen=fen_parser(pl.col("income_per_head")),
         work_code=map_code(pl.col("work_ability"), s.WORK_ABILITY),
         self_care_code=map_code(pl.col("self_care"), s.SELF_CARE),
         reviewed_on=parse_date(pl.col("last_review_date"), _serial_ok()),

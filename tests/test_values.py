@@ -72,7 +72,9 @@ def test_amounts_to_exact_fen(text, fen):
     assert _fen(text) == fen
 
 
-@pytest.mark.parametrize("text", ["12.345", "1,2a", "", None, "--1", "1.2.3"])
+@pytest.mark.parametrize(
+    "text", ["12.345", "1,2a", "", None, "--1", "1.2.3", "1" + "0" * 13, "1" + "0" * 17]
+)
 def test_bad_amounts_are_null(text):
     assert _fen(text) is None
 
