@@ -13,12 +13,12 @@ import functools
 import polars as pl
 
 from doudi_core.places import PROVINCE_CODES
-from ingest.values import Parser, folded
+from ingest.values import folded
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
 # ASCII digits only: a regex's \d also matches digits NFKC leaves alone (Arabic-Indic, …)
-_PLAIN_ID18 = r"^[0-9]{17}[0-9X]$"
+_ID18, _ID15 = r"^[0-9]{17}[0-9X]$", r"^[0-9]{15}$"
 
 # Quarantine reasons, in the order they are tested.
 ID_MISSING = "ID_MISSING"
@@ -32,11 +32,6 @@ ID_REASONS = (ID_MISSING, ID_MALFORMED, ID_BAD_CHECK_DIGIT, ID_BAD_BIRTH_DATE, I
 def clean(raw: pl.Expr) -> pl.Expr:
     """The number as delivered, less white space, full-width folded, `x` upper-cased."""
     return folded(raw).str.to_uppercase().replace("", None)
-
-
-def clean_parser(raw: pl.Expr) -> Parser:
-    """`clean`, with a fast path for a number delivered as 18 plain characters."""
-    return Parser(clean(raw), raw.str.contains(_PLAIN_ID18), raw)
 
 
 def _check_char(body17: pl.Expr) -> pl.Expr:
@@ -76,15 +71,13 @@ def add_identity(
     reason: str | None = None,
     latest_birth: dt.date,
     earliest_year: int = 1900,
-    already_clean: bool = False,
 ) -> pl.LazyFrame:
     """Add the normalised number `id18` (null unless valid), optionally the `cleaned` number
-    as delivered and the quarantine `reason`, computed step by step (no repeated work).
-    `already_clean`: the `raw` column holds `clean`'s result already."""
+    as delivered and the quarantine `reason`, computed step by step (no repeated work)."""
     c, body, check, birth = (f"_{id18}_{part}" for part in ("clean", "body", "check", "birth"))
-    frame = frame.with_columns((pl.col(raw) if already_clean else clean(pl.col(raw))).alias(c))
-    is18 = pl.col(c).str.contains(_PLAIN_ID18)
-    is15 = pl.col(c).str.contains(r"^[0-9]{15}$")
+    frame = frame.with_columns(clean(pl.col(raw)).alias(c))
+    is18 = pl.col(c).str.contains(_ID18)
+    is15 = pl.col(c).str.contains(_ID15)
     frame = frame.with_columns(
         pl.when(is18)
         .then(pl.col(c).str.slice(0, 17))

@@ -39,8 +39,9 @@ MAX_CELL_BYTES = (
 COUNTY_CODES = sorted(COUNTIES)
 
 
-def _per_value(raw: pl.DataFrame, expr: pl.Expr) -> pl.Series:
-    """`expr` computed once per distinct value of the raw columns it reads, joined back.
+def _per_value(raw: pl.DataFrame, expr: pl.Expr, rows: pl.Series | None = None) -> pl.Series:
+    """`expr` computed once per distinct value of the raw columns it reads, joined back (on
+    `rows` of `raw` alone, by index, when given).
 
     Delivered cells repeat: a file of a million settlements holds a few
     thousand dates, a handful of code-table spellings and a few amounts paid
@@ -49,7 +50,8 @@ def _per_value(raw: pl.DataFrame, expr: pl.Expr) -> pl.Series:
     over the slice (`_format`) is left out of the join.
     """
     keys = sorted(set(expr.meta.root_names()))
-    table = raw.lazy().select(keys).unique().with_columns(expr.alias("_value")).collect()
+    raw = raw.select(keys) if rows is None else raw.select(keys)[rows]
+    table = raw.lazy().unique().with_columns(expr.alias("_value")).collect()
     varying = [k for k in keys if table.get_column(k).n_unique() > 1] or keys[:1]
     joined = raw.select(varying).join(
         table.select(*varying, "_value"),
@@ -68,8 +70,7 @@ def _parsed(raw: pl.DataFrame, parser: Parser) -> pl.Series:
     others = fast.get_column("plain").not_().arg_true()
     if others.is_empty():
         return values
-    keys = sorted(set(parser.full.meta.root_names()))
-    return values.scatter(others, _per_value(raw.select(keys)[others], parser.full))
+    return values.scatter(others, _per_value(raw, parser.full, others))
 
 
 def _start(
@@ -85,26 +86,19 @@ def _start(
         (_parsed(raw, expr) if isinstance(expr, Parser) else _per_value(raw, expr)).alias(name)
         for name, expr in outputs.items()
     ]
-    numbers = ["id_number", *(f"{parent}_id_number" for parent in parents)]
-    columns += [_parsed(raw, identity.clean_parser(pl.col(n))).alias(f"_{n}") for n in numbers]
     frame = identity.add_identity(
         raw.hstack(columns).lazy(),
-        "_id_number",
+        "id_number",
         id18="id18",
         cleaned="id_cleaned",
         reason="_id_reason",
         latest_birth=as_of,
-        already_clean=True,
     )
     for parent in parents:  # identity numbers are mostly distinct: checked row by row
         frame = identity.add_identity(
-            frame,
-            f"_{parent}_id_number",
-            id18=f"{parent}_id18",
-            latest_birth=as_of,
-            already_clean=True,
+            frame, f"{parent}_id_number", id18=f"{parent}_id18", latest_birth=as_of
         )
-    return frame.drop(f"_{n}" for n in numbers)
+    return frame
 
 
 def _town(column: str = "town_code") -> tuple[pl.Expr, list[tuple[pl.Expr, str]]]:
