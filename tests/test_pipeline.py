@@ -8,6 +8,7 @@ import duckdb
 import polars as pl
 import pytest
 
+from orchestration.dbt_project import dbt_project
 from orchestration.definitions import all_assets, resources_for
 from orchestration.resources import DoudiResource
 from synth.score import score
@@ -101,6 +102,19 @@ def test_running_a_period_again_gives_the_same_bytes(run):
     before = _digest(out / "leads" / "2026-10.parquet")
     materialize("2026-10")
     assert _digest(out / "leads" / "2026-10.parquet") == before
+
+
+def test_dbt_writes_one_folder_per_period_under_out_and_nothing_in_the_project(run):
+    out, materialize = run
+    project_target = dbt_project.project_dir / dbt_project.target_path
+    before = sorted(p.name for p in project_target.iterdir())
+    leftover = out / "dbt" / "2026-10" / "from-the-previous-build.txt"
+    leftover.write_text("stale")
+    materialize("2026-10")
+    assert sorted(p.name for p in project_target.iterdir()) == before
+    assert sorted(p.name for p in (out / "dbt").iterdir()) == list(PERIODS)
+    assert (out / "dbt" / "2026-10" / "run_results.json").exists()
+    assert not leftover.exists()
 
 
 MARTS = [
