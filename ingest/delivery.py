@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import functools
 import operator
+import os
+import re
+import shutil
 import tempfile
 from collections import deque
 from collections.abc import Iterator
@@ -47,6 +50,7 @@ DUPLICATE_KEYS = {  # the spool column a source's rows must not repeat, and whic
     "disability": ("certificate_key", DUPLICATE_CERTIFICATE, "first"),
 }
 ROW_ID = ["source_file", "source_row"]  # a row's identity in every table and in the spool
+SPOOL_PREFIX = "doudi-spool-"  # then the source and the writing process: doudi-spool-medical-4242-…
 SPOOL_COMPRESSION = "lz4"  # fast to write and read; the spool lives only until the load
 # rows normalised at once (see _slices): at city, 1.5 M took the medical ingest as long as
 # 2 M and peaked ~450 MiB lower (two slices are in flight); 1 M was ~2 % slower
@@ -119,7 +123,13 @@ def ingest_source(
     as_of = period_as_of(period)
     if spool_dir is not None:
         spool_dir.mkdir(parents=True, exist_ok=True)
-    spool = tempfile.TemporaryDirectory(prefix=f"doudi-spool-{source}-", dir=spool_dir)
+        warnings.extend(
+            f"removed {path.name}: a spool left by an interrupted run (it held identity numbers)"
+            for path in sweep_spools(spool_dir)
+        )
+    spool = tempfile.TemporaryDirectory(
+        prefix=f"{SPOOL_PREFIX}{source}-{os.getpid()}-", dir=spool_dir
+    )
     spooled, names, files = [], [], []
 
     def spool_slice(rows: pl.DataFrame, name: str, file_format: str, index: int) -> pl.LazyFrame:
@@ -160,6 +170,30 @@ def ingest_source(
     }
     accounting = _accounting(source, period, files, reasons)
     return Delivery(source, period, files, tables, vault, accounting, warnings, spool)
+
+
+def sweep_spools(spool_dir: Path) -> list[Path]:
+    """Remove the spools of runs that are no longer running (killed mid-ingest: a spool is
+    otherwise deleted right after its load), and return them. A spool is named after the
+    process that wrote it; one whose process still runs, or whose name carries no process
+    number, is left alone."""
+    removed = []
+    for path in sorted(spool_dir.glob(f"{SPOOL_PREFIX}*")):
+        writer = re.fullmatch(rf"{SPOOL_PREFIX}[a-z]+-(\d+)-\w+", path.name)
+        if path.is_dir() and writer and not _running(int(writer.group(1))):
+            shutil.rmtree(path)
+            removed.append(path)
+    return removed
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # signal 0 only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it exists, under another user
+        pass
+    return True
 
 
 def _quarantined_rows(

@@ -2,6 +2,9 @@
 and the Dagster assets load the warehouse in-process."""
 
 import json
+import os
+import subprocess
+import sys
 
 import dagster as dg
 import duckdb
@@ -173,6 +176,24 @@ def test_the_spool_sits_beside_the_warehouse_until_discarded(tiny_city, key, tmp
     assert "_id_number" in pl.read_parquet_schema(parts[0])
     delivery.discard_spool()
     assert not spool.exists()
+
+
+def test_a_spool_left_by_a_killed_run_is_removed_and_a_running_ones_kept(tiny_city, key, tmp_path):
+    spool_dir = tmp_path / "spool"
+    finished = subprocess.Popen([sys.executable, "-c", "pass"])
+    finished.wait()  # its process number now names no running process
+    left = spool_dir / f"doudi-spool-medical-{finished.pid}-k1ll3d"
+    running = spool_dir / f"doudi-spool-hukou-{os.getpid()}-runn1ng"
+    unnamed = spool_dir / "doudi-spool-lowincome-old_style"
+    for folder in (left, running, unnamed):
+        folder.mkdir(parents=True)
+        (folder / "00000.parquet").write_bytes(b"identity numbers")
+    delivery = ingest_source(
+        "disability", PERIOD, tiny_city / PERIOD / "disability", tiny_city, key, spool_dir
+    )
+    delivery.discard_spool()
+    assert sorted(p.name for p in spool_dir.iterdir()) == sorted([running.name, unnamed.name])
+    assert any(left.name in warning for warning in delivery.warnings)
 
 
 @pytest.mark.parametrize("source", ["medical", "hukou"])
