@@ -1,7 +1,9 @@
 """County workbooks out, caseworkers' answers back in: the round trip of outputs.md."""
 
 import datetime as dt
+import hashlib
 import shutil
+from concurrent.futures import ProcessPoolExecutor
 
 import dagster as dg
 import duckdb
@@ -11,12 +13,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from doudi_core.period import as_of
 from doudi_core.places import COUNTIES
 from orchestration.definitions import all_assets, resources_for
 from orchestration.resources import DoudiResource
+from workbooks import export
 from workbooks.layout import LEAD_HEADERS, RESULTS, row_lines
 
 FIRST, SECOND = "2026-09", "2026-10"
+WRITTEN_AT = dt.datetime(2026, 11, 2, 9, 30)
 
 
 @pytest.fixture(scope="module")
@@ -110,13 +115,47 @@ def test_every_workbook_is_audited(first_run):
         "SELECT file, rows, sha256 FROM exports.workbook_audit WHERE period = ?", params=[FIRST]
     ).pl()
     con.close()
-    import hashlib
-
     for path in _books(root, FIRST):
         row = audit.filter(pl.col("file") == f"exports/{FIRST}/{path.name}")
         assert row.height >= 1
         assert row["sha256"][-1] == hashlib.sha256(path.read_bytes()).hexdigest()
     assert not list((root / "out" / "exports" / FIRST).glob(".*tmp"))
+
+
+def test_workbooks_written_by_two_processes_are_those_written_in_turn(
+    first_run, tmp_path, monkeypatch
+):
+    root, resource = first_run
+    leads = pl.read_parquet(root / "out" / "leads" / f"{FIRST}.parquet")
+    warehouse = tmp_path / "w.duckdb"
+    shutil.copyfile(resource.warehouse, warehouse)
+    pools = []
+
+    class CountedPool(ProcessPoolExecutor):
+        def __init__(self, *args, **kwargs):
+            pools.append(kwargs)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(export, "ProcessPoolExecutor", CountedPool)
+    written = {}
+    for way, parallel_leads in (("in turn", 10**9), ("two processes", 0)):
+        monkeypatch.setattr(export, "PARALLEL_LEADS", parallel_leads)
+        con = duckdb.connect(str(warehouse))
+        audit = export.export_period(
+            con, leads, tmp_path / way, FIRST, as_of(FIRST), resource.config(), WRITTEN_AT
+        )
+        con.close()
+        written[way] = {
+            row["file"]: (
+                row["sha256"],
+                hashlib.sha256((tmp_path / way / row["file"]).read_bytes()).hexdigest(),
+            )
+            for row in audit.iter_rows(named=True)
+        }
+    assert len(pools) == 1
+    assert len(written["in turn"]) > 1
+    assert written["two processes"] == written["in turn"]
+    assert all(audited == on_disk for audited, on_disk in written["in turn"].values())
 
 
 def _fill(path, answers):
