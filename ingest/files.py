@@ -22,6 +22,7 @@ import python_calamine
 from ingest.sources import SourceSchema
 
 HEADER_SEARCH_ROWS = 10
+RECODE_BYTES = 4 << 20  # a GB18030 file is recoded this much at a time (see _recoded)
 csv.field_size_limit(
     2**31 - 1
 )  # a huge cell is the normaliser's to reject (VALUE_TOO_LONG), not a crash
@@ -121,12 +122,24 @@ def _to_utf8(path: Path, data: bytes, encoding: str) -> bytes:
         return data[len(codecs.BOM_UTF8) :]
     if encoding == "gb18030":
         try:
-            return data.decode("gb18030").encode("utf-8")
+            return _recoded(data)
         except UnicodeDecodeError as error:
             raise FileRejected(
                 path, "cannot be decoded as UTF-8 or GB18030/GBK: not a text CSV export"
             ) from error
     return data
+
+
+def _recoded(data: bytes) -> bytes:
+    """GB18030 to UTF-8 a few megabytes at a time: a codec call holds the GIL throughout,
+    and decoding a county's 585 MB file in one call stopped the slice threads for 3.4 s."""
+    decoder = codecs.getincrementaldecoder("gb18030")(errors="strict")
+    parts = [
+        decoder.decode(data[start : start + RECODE_BYTES]).encode("utf-8")
+        for start in range(0, len(data), RECODE_BYTES)
+    ]
+    parts.append(decoder.decode(b"", final=True).encode("utf-8"))
+    return b"".join(parts)
 
 
 def _read_csv(path: Path, schema: SourceSchema, forced: str | None = None) -> RawFile:

@@ -6,6 +6,7 @@ import polars as pl
 import pytest
 import xlsxwriter
 
+from ingest import files
 from ingest.files import FileRejected, read_file
 from ingest.sources import DISABILITY
 
@@ -36,6 +37,17 @@ def test_csv_encodings_are_detected(tmp_path, encoding):
     assert raw.rows["name"].to_list() == ["张三"]
     assert raw.rows["_row"].to_list() == [2]
     assert raw.encoding == {"gbk": "gb18030"}.get(encoding, encoding)
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 5, 1 << 20])
+def test_a_gb18030_file_recoded_in_pieces_reads_whole_characters(tmp_path, monkeypatch, chunk):
+    """Two- and four-byte characters (张, 𠀀) cut across every piece boundary."""
+    monkeypatch.setattr(files, "RECODE_BYTES", chunk)
+    names = ["张三", "李𠀀四", "𠀀", "王五"]
+    rows = [[ROW[0], ROW[1], name, *ROW[3:]] for name in names]
+    raw = read_file(_csv(tmp_path / "a.csv", rows, "gb18030"), DISABILITY)
+    assert raw.encoding == "gb18030"
+    assert raw.rows["name"].to_list() == names
 
 
 def test_undecodable_csv_is_rejected_naming_the_file(tmp_path):
