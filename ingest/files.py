@@ -132,14 +132,15 @@ def _to_utf8(path: Path, data: bytes, encoding: str) -> bytes:
 
 def _recoded(data: bytes) -> bytes:
     """GB18030 to UTF-8 a few megabytes at a time: a codec call holds the GIL throughout,
-    and decoding a county's 585 MB file in one call stopped the slice threads for 3.4 s."""
+    and decoding a county's 585 MB file in one call stopped the slice threads for 3.4 s.
+    Each piece goes straight into one buffer: a county's file needed 673 MiB more than
+    its bytes this way, 1,573 MiB decoded whole (its text is two bytes a character)."""
     decoder = codecs.getincrementaldecoder("gb18030")(errors="strict")
-    parts = [
-        decoder.decode(data[start : start + RECODE_BYTES]).encode("utf-8")
-        for start in range(0, len(data), RECODE_BYTES)
-    ]
-    parts.append(decoder.decode(b"", final=True).encode("utf-8"))
-    return b"".join(parts)
+    recoded = io.BytesIO()
+    for start in range(0, len(data), RECODE_BYTES):
+        recoded.write(decoder.decode(data[start : start + RECODE_BYTES]).encode("utf-8"))
+    recoded.write(decoder.decode(b"", final=True).encode("utf-8"))
+    return recoded.getvalue()
 
 
 def _read_csv(path: Path, schema: SourceSchema, forced: str | None = None) -> RawFile:

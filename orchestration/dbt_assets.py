@@ -77,9 +77,9 @@ def keep_parse_state(invocation_target: Path) -> None:
     """Keep this build's parse state where dagster-dbt seeds the next build from.
 
     Each build runs in its own target folder (`build_folder`), seeded with the
-    project target's partial_parse.msgpack; that one comes from `dbt parse` at set-up, with other
-    vars and warehouse path, so every build re-parsed the project (~3 s). dbt
-    itself re-parses whatever the kept state no longer matches.
+    project target's partial_parse.msgpack; that one comes from `dbt parse` at
+    set-up, with other vars and warehouse path, so every build re-parsed the
+    project (~3 s). dbt itself re-parses whatever the kept state no longer matches.
     """
     state = invocation_target / PARTIAL_PARSE
     if state.exists():
