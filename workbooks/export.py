@@ -91,18 +91,12 @@ def export_period(
     """Write one workbook per county that has leads; returns (and records) the audit rows."""
     rows = workbook_rows(leads, villages(con, period), config, as_of)
     towns = town_names()
-    jobs = [
-        WorkbookJob(
-            workbook_path(out, period, county, COUNTIES.get(county, county)),
-            rows.filter(pl.col("county_code") == county),
-            period,
-            county,
-            COUNTIES.get(county, county),
-            towns,
-            as_of,
-        )
-        for county in sorted(rows["county_code"].drop_nulls().unique().to_list())
-    ]
+    jobs = []
+    for county in sorted(rows["county_code"].drop_nulls().unique().to_list()):
+        name = COUNTIES.get(county, county)
+        path = workbook_path(out, period, county, name)
+        county_leads = rows.filter(pl.col("county_code") == county)
+        jobs.append(WorkbookJob(path, county_leads, period, county, name, towns, as_of))
     audit = [
         {
             "period": period,
