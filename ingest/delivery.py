@@ -296,7 +296,22 @@ def _keyed(source: str, normalised: pl.DataFrame, key: PseudonymKey) -> pl.DataF
 
 def _mark_duplicates(frame: pl.DataFrame, source: str) -> pl.DataFrame:
     """Exact duplicate rows first; then duplicate keys among otherwise valid rows (rows in
-    file-name order, then row order)."""
+    file-name order, then row order).
+
+    An exact copy has its original's key (or both have none), so only rows whose key
+    repeats can be duplicates of either kind. They are found by a parallel count of a
+    64-bit hash of the key (a collision only adds a row to check), and the exact checks
+    run on them alone: at city, on 0.1 M of 12.6 M settlements.
+    """
+    key_hash = frame.select(pl.col("_dup_key").hash().alias("_key_hash"))
+    repeated = key_hash.lazy().group_by("_key_hash").len().filter(pl.col("len") > 1).collect()
+    suspects = key_hash.get_column("_key_hash").is_in(repeated.get_column("_key_hash").implode())
+    rows = suspects.arg_true()
+    checked = _duplicates_among(frame[rows], source).get_column("_reason")
+    return frame.with_columns(frame.get_column("_reason").scatter(rows, checked))
+
+
+def _duplicates_among(frame: pl.DataFrame, source: str) -> pl.DataFrame:
     frame = frame.with_columns(
         _reason=pl.when(pl.col("_raw_hash").is_first_distinct().not_())
         .then(pl.lit(DUPLICATE_ROW))

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from ingest.delivery import ingest_source
+from ingest.delivery import _duplicates_among, _mark_duplicates, ingest_source
 from ingest.files import read_file
 from ingest.normalise import _parsed, _per_value
 from ingest.sources import SOURCES
@@ -70,6 +70,38 @@ def test_the_quarantine_shows_each_rejected_row_as_delivered(deliveries, tiny_ci
             }
             checked += 1
     assert checked == quarantine.height > 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.integers(0, 5),  # raw hash: copies share it
+            st.sampled_from(["A", "B", "C", "D", None]),  # key, or none (an invalid row)
+            st.sampled_from([None, None, "ID_MALFORMED"]),  # the slice's own reason
+        ),
+        max_size=30,
+    ),
+    source=st.sampled_from(["medical", "hukou"]),  # the last copy kept, and the first
+)
+def test_duplicates_checked_among_repeated_keys_equal_checking_every_row(rows, source):
+    """The duplicate checks run only on rows whose key repeats (ingest/delivery.py); that
+    must mark exactly what checking every row marks."""
+    frame = pl.DataFrame(
+        {
+            "source_file": ["a.csv"] * len(rows),
+            "source_row": list(range(len(rows))),
+            "_raw_hash": [(key or "-") + str(hash_) for hash_, key, _ in rows],
+            "_dup_key": [key for _, key, _ in rows],
+            # a row without a key is quarantined for it (the normaliser's checks)
+            "_reason": [
+                reason or (key is None and "REQUIRED_VALUE_MISSING") or None
+                for _, key, reason in rows
+            ],
+        },
+        schema_overrides={"_dup_key": pl.String, "_reason": pl.String},
+    ).with_columns(pl.col("_raw_hash").hash())
+    assert _mark_duplicates(frame, source).equals(_duplicates_among(frame, source))
 
 
 @pytest.mark.parametrize(
