@@ -191,6 +191,7 @@ def main() -> int:
         "settlements": settlements,
         "repeat": args.repeat,
         "end_to_end_s": round(end_to_end, 2),
+        "runs_s": [round(r[0], 1) for r in runs],  # the spread: this machine's speed drifts
         "peak_rss_mib": round(peak),
         "stages": {k: round(v, 3) for k, v in stages.items()},
         "ingest_s": round(sum(ingest.values()), 2),
