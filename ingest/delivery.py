@@ -12,10 +12,9 @@ columns of the spool, and each table is handed on in parts, one per slice.
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import operator
-import os
-import re
 import shutil
 import tempfile
 from collections import deque
@@ -50,12 +49,34 @@ DUPLICATE_KEYS = {  # the spool column a source's rows must not repeat, and whic
     "disability": ("certificate_key", DUPLICATE_CERTIFICATE, "first"),
 }
 ROW_ID = ["source_file", "source_row"]  # a row's identity in every table and in the spool
-SPOOL_PREFIX = "doudi-spool-"  # then the source and the writing process: doudi-spool-medical-4242-…
+SPOOL_PREFIX = "doudi-spool-"  # then the source: doudi-spool-medical-…
+SPOOL_LOCK = ".writer.lock"  # in each spool, locked by the process writing it (see Spool)
 SPOOL_COMPRESSION = "lz4"  # fast to write and read; the spool lives only until the load
 # rows normalised at once (see _slices): at city, 1.5 M took the medical ingest as long as
 # 2 M and peaked ~450 MiB lower (two slices are in flight); 1 M was ~2 % slower
 SLICE_ROWS = 1_500_000
 SLICE_WORKERS = 2  # slices normalised at the same time (polars releases the GIL)
+
+
+class Spool:
+    """A spool folder, locked (`flock`) by the process writing it until it is removed.
+
+    The operating system releases the lock when that process ends, even when killed,
+    as it does the run lock (doudi_core/runlock.py): a spool whose lock can be taken
+    was left by a run that is gone, whatever process numbers say.
+    """
+
+    def __init__(self, source: str, spool_dir: Path | None):
+        self._folder = tempfile.TemporaryDirectory(prefix=f"{SPOOL_PREFIX}{source}-", dir=spool_dir)
+        self.path = Path(self._folder.name)
+        unlocked = self.path / f"{SPOOL_LOCK}.new"  # a sweep never sees the lock not yet taken
+        self._lock = unlocked.open("w")
+        fcntl.flock(self._lock, fcntl.LOCK_EX)
+        unlocked.rename(self.path / SPOOL_LOCK)  # the lock stays with the open file
+
+    def cleanup(self) -> None:
+        self._lock.close()
+        self._folder.cleanup()
 
 
 @dataclass
@@ -71,7 +92,7 @@ class Delivery:
     accounting: pl.DataFrame  # one row per file
     warnings: list[str] = field(default_factory=list)
     # the spool the table parts read from; removed when the delivery is dropped
-    spool: tempfile.TemporaryDirectory | None = None
+    spool: Spool | None = None
 
     def table(self, name: str) -> pl.DataFrame:
         """One table whole, in memory: for small deliveries, summaries and tests."""
@@ -127,14 +148,12 @@ def ingest_source(
             f"removed {path.name}: a spool left by an interrupted run (it held identity numbers)"
             for path in sweep_spools(spool_dir)
         )
-    spool = tempfile.TemporaryDirectory(
-        prefix=f"{SPOOL_PREFIX}{source}-{os.getpid()}-", dir=spool_dir
-    )
+    spool = Spool(source, spool_dir)
     spooled, names, files = [], [], []
 
     def spool_slice(rows: pl.DataFrame, name: str, file_format: str, index: int) -> pl.LazyFrame:
         keyed = _keyed(source, _normalise_file(source, rows, name, file_format, as_of), key)
-        return _spool(source, period, keyed, Path(spool.name) / f"{index:05d}")
+        return _spool(source, period, keyed, spool.path / f"{index:05d}")
 
     # slices are worked on two at a time: one slice's polars work leaves a core idle for
     # part of it (many steps run on one thread); spooled in slice order all the same
@@ -173,27 +192,23 @@ def ingest_source(
 
 
 def sweep_spools(spool_dir: Path) -> list[Path]:
-    """Remove the spools of runs that are no longer running (killed mid-ingest: a spool is
-    otherwise deleted right after its load), and return them. A spool is named after the
-    process that wrote it; one whose process still runs, or whose name carries no process
-    number, is left alone."""
+    """Remove the spools of runs that are gone (killed mid-ingest: a spool is otherwise
+    deleted right after its load), and return them. A spool whose writer still holds its
+    lock (another run, from the UI) is left alone; so is one without a lock file."""
     removed = []
     for path in sorted(spool_dir.glob(f"{SPOOL_PREFIX}*")):
-        writer = re.fullmatch(rf"{SPOOL_PREFIX}[a-z]+-(\d+)-\w+", path.name)
-        if path.is_dir() and writer and not _running(int(writer.group(1))):
+        try:
+            lock = (path / SPOOL_LOCK).open("r")
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        with lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue  # its writer is running
             shutil.rmtree(path)
-            removed.append(path)
+        removed.append(path)
     return removed
-
-
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)  # signal 0 only asks whether the process exists
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # it exists, under another user
-        pass
-    return True
 
 
 def _quarantined_rows(

@@ -1,8 +1,8 @@
 """Ingest on a generated city: quarantine equals the planted truth, accounting balances,
 and the Dagster assets load the warehouse in-process."""
 
+import fcntl
 import json
-import os
 import subprocess
 import sys
 
@@ -13,7 +13,13 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from ingest.delivery import _duplicates_among, _mark_duplicates, ingest_source
+from ingest.delivery import (
+    SPOOL_LOCK,
+    _duplicates_among,
+    _mark_duplicates,
+    ingest_source,
+    sweep_spools,
+)
 from ingest.files import read_file
 from ingest.normalise import _parsed, _per_value
 from ingest.sources import SOURCES
@@ -203,7 +209,7 @@ def test_the_spool_sits_beside_the_warehouse_until_discarded(tiny_city, key, tmp
         "disability", PERIOD, tiny_city / PERIOD / "disability", tiny_city, key, spool_dir
     )
     (spool,) = spool_dir.iterdir()
-    parts = sorted(spool.iterdir())
+    parts = sorted(p for p in spool.iterdir() if p.name != SPOOL_LOCK)
     assert [p.suffix for p in parts] == [".parquet"] * len(delivery.tables["disability"])
     assert "_id_number" in pl.read_parquet_schema(parts[0])
     delivery.discard_spool()
@@ -212,20 +218,30 @@ def test_the_spool_sits_beside_the_warehouse_until_discarded(tiny_city, key, tmp
 
 def test_a_spool_left_by_a_killed_run_is_removed_and_a_running_ones_kept(tiny_city, key, tmp_path):
     spool_dir = tmp_path / "spool"
-    finished = subprocess.Popen([sys.executable, "-c", "pass"])
-    finished.wait()  # its process number now names no running process
-    left = spool_dir / f"doudi-spool-medical-{finished.pid}-k1ll3d"
-    running = spool_dir / f"doudi-spool-hukou-{os.getpid()}-runn1ng"
-    unnamed = spool_dir / "doudi-spool-lowincome-old_style"
-    for folder in (left, running, unnamed):
+    left, running, unlocked = (
+        spool_dir / f"doudi-spool-{name}"
+        for name in ("medical-k1ll3d", "hukou-runn1ng", "lowincome-0ld")
+    )
+    for folder in (left, running, unlocked):
         folder.mkdir(parents=True)
         (folder / "00000.parquet").write_bytes(b"identity numbers")
+    # a writer that took its spool's lock and was killed: the system released the lock
+    script = "import fcntl, os, sys; f = open(sys.argv[1], 'w'); fcntl.flock(f, fcntl.LOCK_EX); os._exit(9)"
+    killed = subprocess.run([sys.executable, "-c", script, str(left / SPOOL_LOCK)])
+    assert killed.returncode == 9
+    held = (running / SPOOL_LOCK).open("w")  # a writer still running holds it
+    fcntl.flock(held, fcntl.LOCK_EX)
     delivery = ingest_source(
         "disability", PERIOD, tiny_city / PERIOD / "disability", tiny_city, key, spool_dir
     )
-    delivery.discard_spool()
-    assert sorted(p.name for p in spool_dir.iterdir()) == sorted([running.name, unnamed.name])
     assert any(left.name in warning for warning in delivery.warnings)
+    # the delivery's own spool is in use until discarded: a second sweep leaves it
+    (own,) = set(spool_dir.iterdir()) - {running, unlocked}
+    assert sweep_spools(spool_dir) == []
+    delivery.discard_spool()
+    held.close()
+    assert sorted(spool_dir.iterdir()) == [running, unlocked]
+    assert not own.exists()
 
 
 @pytest.mark.parametrize("source", ["medical", "hukou"])
