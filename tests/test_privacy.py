@@ -78,6 +78,25 @@ def test_no_table_outside_the_vault_holds_numbers_or_names(run):
         con.close()
 
 
+def test_inside_the_vault_identity_numbers_are_kept_once(run):
+    """vault.identities alone maps a pseudonym to its number; vault.people holds names by
+    pseudonym, each of them one that vault.identities can resolve."""
+    paths, _, numbers, _ = run
+    con = duckdb.connect(str(paths.warehouse), read_only=True)
+    try:
+        people = con.sql("SELECT * FROM vault.people").pl()
+        unresolved = con.sql(
+            "SELECT count(*) FROM (SELECT DISTINCT person_key FROM vault.people) "
+            "ANTI JOIN vault.identities USING (person_key)"
+        ).fetchall()[0][0]
+    finally:
+        con.close()
+    assert people.height > 1000 and unresolved == 0
+    for column in people.select(pl.col(pl.String)).columns:
+        values = set(people[column].drop_nulls().unique().to_list())
+        assert not values & numbers, f"vault.people.{column} holds identity numbers"
+
+
 def test_no_dagster_event_or_metadata_carries_personal_data(run):
     _, logs, numbers, names = run
     assert len(logs) > 50
