@@ -26,6 +26,10 @@ class PseudonymKeyError(RuntimeError):
     """No usable pseudonym key."""
 
 
+class PseudonymCollision(RuntimeError):
+    """Two values share a pseudonym: the key space is too small or the key is wrong."""
+
+
 @dataclass(frozen=True)
 class PseudonymKey:
     secret: bytes
@@ -90,7 +94,9 @@ def add_keys(frame: pl.DataFrame, key: PseudonymKey, columns: dict[str, str]) ->
     """Add BIGINT pseudonym columns: `columns` maps new column -> source VARCHAR column.
 
     Each distinct value is hashed once, then joined back by value (never by row
-    position), so the result cannot be misaligned. Null inputs give null keys.
+    position), so the result cannot be misaligned. Null inputs give null keys. Two
+    distinct values given one pseudonym would merge two people: that stops the ingest
+    (across calls, `vault.identities` catches an identity number's key naming another).
     """
     values = pl.concat([frame.get_column(src).alias("value") for src in columns.values()])
     distinct = values.drop_nulls().unique().to_frame()
@@ -102,6 +108,10 @@ def add_keys(frame: pl.DataFrame, key: PseudonymKey, columns: dict[str, str]) ->
         ).pl()
     finally:
         con.close()
+    if lookup.get_column("pseudonym").n_unique() != lookup.height:
+        raise PseudonymCollision(
+            f"two of {lookup.height:,} distinct values share a pseudonym ({', '.join(columns)})"
+        )
     keys = {}
     for new, src in columns.items():  # join one column at a time: the wide frame is never copied
         keys[new] = (

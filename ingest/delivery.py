@@ -88,8 +88,10 @@ class Delivery:
     files: list[RawFile]
     # pseudonymous, table name -> the table in parts (one per spooled slice), read lazily
     tables: dict[str, list[pl.LazyFrame]]
-    vault: dict[str, pl.DataFrame]  # restricted: identities, names, raw quarantine
+    vault: dict[str, pl.DataFrame]  # restricted, vault.<name>: names, raw quarantine
     accounting: pl.DataFrame  # one row per file
+    # restricted: person_key -> the identity number it stands for (vault.identities)
+    identities: pl.DataFrame
     warnings: list[str] = field(default_factory=list)
     # the spool the table parts read from; removed when the delivery is dropped
     spool: Spool | None = None
@@ -183,12 +185,10 @@ def ingest_source(
     tables = {source: [part.select(table_columns) for part in loaded]}
     if source == "lowincome":
         tables["lowincome_invalid_ids"] = [_invalid_lowincome(quarantined, table_columns).lazy()]
-    vault = {
-        "people": _vault_people(source, period, loaded, quarantined),
-        "quarantine": _vault_quarantine(source, period, quarantined, schema),
-    }
+    people, identities = _vault_people(source, period, loaded, quarantined)
+    vault = {"people": people, "quarantine": _vault_quarantine(source, period, quarantined, schema)}
     accounting = _accounting(source, period, files, reasons)
-    return Delivery(source, period, files, tables, vault, accounting, warnings, spool)
+    return Delivery(source, period, files, tables, vault, accounting, identities, warnings, spool)
 
 
 def sweep_spools(spool_dir: Path) -> list[Path]:
@@ -476,8 +476,9 @@ _DIGIT_OF_GRADE = _digits(sources.DISABILITY_GRADE)
 
 def _vault_people(
     source: str, period: str, loaded: list[pl.LazyFrame], quarantined: pl.DataFrame
-) -> pl.DataFrame:
-    """person_key -> identity number and name as this source delivered them."""
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Each person's name as this source delivered it (vault.people) and identity number
+    (vault.identities, where each number is kept once), by person_key."""
     frames = [
         part.select("person_key", pl.col("_id_number").alias("id_number"), "_raw_name")
         for part in loaded
@@ -495,13 +496,13 @@ def _vault_people(
         .with_columns(pl.col("_raw_name").str.strip_chars())
         .collect()
     )
-    return people.select(
+    names = people.select(
         pl.lit(period).alias("period"),
         pl.lit(source).alias("source"),
         "person_key",
-        "id_number",
         pl.col("_raw_name").alias("name"),
     )
+    return names, people.select("person_key", "id_number")
 
 
 def _vault_quarantine(

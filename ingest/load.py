@@ -10,13 +10,10 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
+from doudi_core.pseudonym import PseudonymCollision
 from ingest.delivery import Delivery
 
 PERIOD_COLUMN = {"medical": "delivery_period"}
-
-
-class PseudonymCollision(RuntimeError):
-    """Two identity numbers share a pseudonym: the key space is too small or the key is wrong."""
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
@@ -76,8 +73,6 @@ def load_delivery(con: duckdb.DuckDBPyConnection, delivery: Delivery) -> None:
             column = PERIOD_COLUMN.get(name, "period")
             replace_rows(con, f"ingested.{name}", parts, {column: period})
         for name, frame in delivery.vault.items():  # people, quarantine, and any source's own
-            if name == "people":  # identity numbers are kept once, in vault.identities
-                frame = frame.drop("id_number")
             replace_rows(con, f"vault.{name}", frame, {"period": period, "source": source})
         summary = delivery.vault["quarantine"].drop("raw_values")
         replace_rows(con, "ingested.quarantine", summary, {"period": period, "source": source})
@@ -87,16 +82,17 @@ def load_delivery(con: duckdb.DuckDBPyConnection, delivery: Delivery) -> None:
             delivery.accounting,
             {"period": period, "source": source},
         )
-        _record_identities(con, delivery.vault["people"])
+        _record_identities(con, delivery.identities)
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
         raise
 
 
-def _record_identities(con: duckdb.DuckDBPyConnection, people: pl.DataFrame) -> None:
-    """Add new person_key -> identity number pairs; a key that already names another number
-    is a pseudonym collision and stops the load.
+def _record_identities(con: duckdb.DuckDBPyConnection, identities: pl.DataFrame) -> None:
+    """Add a delivery's new person_key -> identity number pairs (one per key); a key that
+    already names another number is a pseudonym collision and stops the load (two numbers
+    of one slice sharing a key were stopped where the keys are made: `add_keys`).
 
     One row per key is kept by construction (an anti-join), not by a PRIMARY KEY:
     DuckDB's index made inserting a city's six million people take seconds more.
@@ -106,17 +102,14 @@ def _record_identities(con: duckdb.DuckDBPyConnection, people: pl.DataFrame) -> 
         "CREATE TABLE IF NOT EXISTS vault.identities "
         "(person_key BIGINT NOT NULL, id_number VARCHAR NOT NULL)"
     )
-    pairs = people.select("person_key", "id_number").unique()
-    if pairs["person_key"].n_unique() != pairs.height:
-        raise PseudonymCollision("one pseudonym for two identity numbers in the same delivery")
-    clash = con.sql(  # `pairs` is read by its Python name, like `frame` in _insert
-        "SELECT count(*) FROM pairs p JOIN vault.identities v USING (person_key) "
+    clash = con.sql(  # `identities` is read by its Python name, like `rows` in _insert
+        "SELECT count(*) FROM identities p JOIN vault.identities v USING (person_key) "
         "WHERE v.id_number <> p.id_number"
     ).fetchall()[0][0]
     if clash:
         raise PseudonymCollision(f"{clash} pseudonyms already belong to other identity numbers")
     con.execute(
-        "INSERT INTO vault.identities SELECT p.person_key, p.id_number FROM pairs p "
+        "INSERT INTO vault.identities SELECT p.person_key, p.id_number FROM identities p "
         "ANTI JOIN vault.identities v ON v.person_key = p.person_key"
     )
 

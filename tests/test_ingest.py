@@ -13,6 +13,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from doudi_core.pseudonym import PseudonymCollision, PseudonymKey, add_keys
 from ingest.delivery import (
     SPOOL_LOCK,
     _duplicates_among,
@@ -159,8 +160,8 @@ def test_dirty_numbers_are_normalised_not_lost(deliveries, tiny_city):
     in_hukou = truth.filter(
         ~pl.col("template").is_in(["id_invalid", "id_not_in_hukou", "invalid_row_bad_check_digit"])
     )
-    people = deliveries["hukou"].vault["people"]
-    assert set(in_hukou["id_number"]) <= set(people["id_number"])
+    identities = deliveries["hukou"].identities
+    assert set(in_hukou["id_number"]) <= set(identities["id_number"])
 
 
 def test_pseudonymous_tables_hold_no_identity_numbers_or_names(deliveries):
@@ -169,9 +170,7 @@ def test_pseudonymous_tables_hold_no_identity_numbers_or_names(deliveries):
             frame = delivery.table(name)
             assert not {"id_number", "name", "id18", "certificate_no"} & set(frame.columns)
             text = frame.select(pl.col(pl.String)).write_csv()
-            assert not any(
-                n in text for n in delivery.vault["people"]["id_number"].head(50).to_list()
-            )
+            assert not any(n in text for n in delivery.identities["id_number"].head(50).to_list())
 
 
 def test_dagster_assets_load_the_warehouse(tiny_city, tmp_path):
@@ -257,6 +256,7 @@ def test_slicing_a_file_changes_nothing(deliveries, tiny_city, key, monkeypatch,
     assert sliced.table(source).equals(whole.table(source))
     for name in ("people", "quarantine"):
         assert sliced.vault[name].equals(whole.vault[name])
+    assert sliced.identities.equals(whole.identities)
     assert sliced.accounting.equals(whole.accounting)
 
 
@@ -304,7 +304,7 @@ def test_a_rejected_file_fails_the_asset_naming_file_and_column(tiny_city, tmp_p
 
 
 def test_identities_keep_one_number_per_pseudonym_and_refuse_a_collision():
-    from ingest.load import PseudonymCollision, _record_identities
+    from ingest.load import _record_identities
 
     con = duckdb.connect()
     people = pl.DataFrame({"person_key": [1, 2], "id_number": ["A", "B"]})
@@ -317,5 +317,15 @@ def test_identities_keep_one_number_per_pseudonym_and_refuse_a_collision():
     ]
     with pytest.raises(PseudonymCollision, match="already belong"):
         _record_identities(con, pl.DataFrame({"person_key": [2], "id_number": ["X"]}))
-    with pytest.raises(PseudonymCollision, match="same delivery"):
-        _record_identities(con, pl.DataFrame({"person_key": [9, 9], "id_number": ["Y", "Z"]}))
+    assert con.sql("SELECT count(*) FROM vault.identities").fetchall() == [(3,)]
+
+
+def test_two_values_given_one_pseudonym_stop_the_ingest(key, monkeypatch):
+    """Where the keys are made: a collision would merge two people (forced here with a
+    'pseudonym' that is the value's length)."""
+    monkeypatch.setattr(PseudonymKey, "key_sql", lambda self, value: f"length({value})::BIGINT")
+    frame = pl.DataFrame({"id": ["A", "BC", None], "father": ["A", None, "DEF"]})
+    keyed = add_keys(frame, key, {"k": "id", "father_k": "father"})
+    assert keyed["k"].to_list() == [1, 2, None] and keyed["father_k"].to_list() == [1, None, 3]
+    with pytest.raises(PseudonymCollision, match="two of 3 distinct values"):
+        add_keys(frame.with_columns(father=pl.lit("XY")), key, {"k": "id", "father_k": "father"})

@@ -277,22 +277,14 @@ def delivery(folder: Path, period: str, issued: pl.DataFrame, as_of: dt.date) ->
             "rows_quarantined",
         )
     )
-    people = pl.DataFrame(
-        schema={
-            "period": pl.String,
-            "source": pl.String,
-            "person_key": pl.Int64,
-            "id_number": pl.String,
-            "name": pl.String,
-        }
-    )
     warnings = [f"{name}: rejected whole: {why}" for name, why in returned.rejected_files.items()]
     return Delivery(
         "feedback",
         period,
         [],
         {"feedback": [feedback.lazy()]},
-        {"people": people, "quarantine": quarantine, "feedback_notes": notes},
+        {"quarantine": quarantine, "feedback_notes": notes},
         accounting,
+        pl.DataFrame(schema={"person_key": pl.Int64, "id_number": pl.String}),  # names no one
         warnings,
     )
