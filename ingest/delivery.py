@@ -139,11 +139,10 @@ def ingest_source(
     mark duplicates across files and split the rows into tables, vault and quarantine.
 
     The spool holds identity numbers and names, so it belongs beside the warehouse
-    (`spool_dir`); it is removed when the returned delivery is dropped.
+    (`spool_dir`); it is removed by `Delivery.discard_spool`, and here when the ingest fails
+    (left to the collector, it would outlive an error whose traceback keeps it alive).
     """
-    schema = SOURCES[source]
     paths, warnings = list_files(folder, inbox)
-    as_of = period_as_of(period)
     if spool_dir is not None:
         spool_dir.mkdir(parents=True, exist_ok=True)
         warnings.extend(
@@ -151,6 +150,25 @@ def ingest_source(
             for path in sweep_spools(spool_dir)
         )
     spool = Spool(source, spool_dir)
+    try:
+        return _spool_and_split(source, period, paths, key, spool, warnings)
+    except BaseException:
+        spool.cleanup()
+        raise
+
+
+def _spool_and_split(
+    source: str,
+    period: str,
+    paths: list[Path],
+    key: PseudonymKey,
+    spool: Spool,
+    warnings: list[str],
+) -> Delivery:
+    """Each slice normalised, pseudonymised and written to `spool`; then duplicates marked
+    across files and the rows split into tables, vault and quarantine."""
+    schema = SOURCES[source]
+    as_of = period_as_of(period)
     spooled, names, files = [], [], []
 
     def spool_slice(rows: pl.DataFrame, name: str, file_format: str, index: int) -> pl.LazyFrame:

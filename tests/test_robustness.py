@@ -67,6 +67,17 @@ def test_broken_files_are_rejected_naming_the_file(tmp_path, key, content, messa
     assert "bad.csv" in str(error.value)
 
 
+def test_a_rejected_delivery_leaves_no_spool(tmp_path, key):
+    """The first file's rows were spooled (identity numbers, names) before the second was
+    found broken: the failed ingest removes them itself, not whenever the delivery's
+    objects are collected (the error's traceback keeps them alive)."""
+    folder = _deliver(tmp_path, {"a.csv": f"{HEADER}\n{ROW}\n".encode(), "b.csv": b""})
+    spool_dir = tmp_path / "out" / "spool"
+    with pytest.raises(FileRejected, match="empty file"):
+        ingest_source("disability", "2026-10", folder, tmp_path / "inbox", key, spool_dir)
+    assert list(spool_dir.iterdir()) == []
+
+
 def test_an_xlsx_that_is_a_zip_of_something_else(tmp_path, key):
     path = tmp_path / "x.xlsx"
     with zipfile.ZipFile(path, "w") as archive:

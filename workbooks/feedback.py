@@ -285,6 +285,6 @@ def delivery(folder: Path, period: str, issued: pl.DataFrame, as_of: dt.date) ->
         {"feedback": [feedback.lazy()]},
         {"quarantine": quarantine, "feedback_notes": notes},
         accounting,
-        pl.DataFrame(schema={"person_key": pl.Int64, "id_number": pl.String}),  # names no one
+        pl.DataFrame(schema={"person_key": pl.Int64, "id_number": pl.String}),  # no numbers read
         warnings,
     )
