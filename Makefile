@@ -5,7 +5,7 @@ UV := .cache/uv-venv/bin/uv
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup demo test lint bench bench-bound clean
 
 $(UV):
 	$(PYTHON) -m venv .cache/uv-venv
@@ -28,6 +28,10 @@ test: setup
 SCALE ?= small
 bench: setup
 	$(BIN)/python -m benchmarks.bench --scale $(SCALE)
+
+# after `make bench` at the same scale: the least any ingest here could take (see README)
+bench-bound: setup
+	$(BIN)/python -m benchmarks.ingest_bound --scale $(SCALE)
 
 lint: setup
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

@@ -57,31 +57,36 @@ def generate(scale: str, data: Path) -> None:
 
 
 def read_floor(inbox: Path) -> dict[str, float]:
-    """Seconds for polars merely to read each source's files into memory as strings.
-
-    A GBK/GB18030 export is decoded as polars itself must (it reads only UTF-8
-    natively): read as UTF-8 it would be mojibake, not the file's strings.
-    """
+    """Seconds for polars merely to read each source's files into memory as strings."""
     floors = {}
     for source in SOURCES:
         started = time.perf_counter()
         for path in sorted((inbox / PERIOD / source).iterdir()):
             if path.suffix == ".csv":
-                with path.open("rb") as handle:
-                    head = handle.read(1 << 20)
-                utf8 = detect_encoding(head) != "gb18030"
-                pl.read_csv(
-                    path,
-                    infer_schema=False,
-                    encoding="utf8-lossy" if utf8 else "gb18030",
-                    truncate_ragged_lines=True,
-                )
+                read_csv_as_strings(path)
             else:
                 python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_index(
                     0
                 ).to_python()
         floors[source] = time.perf_counter() - started
     return floors
+
+
+def read_csv_as_strings(path: Path) -> pl.DataFrame:
+    """A delivered CSV's cells as strings, read as plainly as polars can.
+
+    A GBK/GB18030 export is decoded as polars itself must (it reads only UTF-8
+    natively): read as UTF-8 it would be mojibake, not the file's strings.
+    """
+    with path.open("rb") as handle:
+        head = handle.read(1 << 20)
+    utf8 = detect_encoding(head) != "gb18030"
+    return pl.read_csv(
+        path,
+        infer_schema=False,
+        encoding="utf8-lossy" if utf8 else "gb18030",
+        truncate_ragged_lines=True,
+    )
 
 
 def one_run(inbox: Path, out: Path) -> tuple[float, float]:
@@ -128,11 +133,13 @@ def stage_times(out: Path) -> dict[str, float]:
     return {**stages, **{f"rule/{k}": v for k, v in sorted(rule_seconds.items())}}
 
 
-def rules_against_sql(out: Path, repeat: int) -> dict:
+def rules_against_sql(warehouse: Path, period: str, repeat: int) -> dict:
+    """The two heaviest rules in polars and in plain SQL: median seconds, and whether they
+    raise the same people."""
     config = load_config()
-    con = duckdb.connect(str(out / "warehouse.duckdb"), read_only=True)
+    con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        inputs = load_inputs(con, PERIOD, window_days(config))
+        inputs = load_inputs(con, period, window_days(config))
         polars_s, sql_s = [], []
         for _ in range(repeat):
             timings: dict[str, float] = {}  # the rules themselves, not the shared placement step
@@ -142,8 +149,8 @@ def rules_against_sql(out: Path, repeat: int) -> dict:
             polars_s.append(sum(timings.values()))
             started = time.perf_counter()
             sql = {
-                "MED_OOP_UNCOVERED": sql_rules.med_oop_uncovered(con, PERIOD, config),
-                "CHILD_UNSUPPORTED": sql_rules.child_unsupported(con, PERIOD, config),
+                "MED_OOP_UNCOVERED": sql_rules.med_oop_uncovered(con, period, config),
+                "CHILD_UNSUPPORTED": sql_rules.child_unsupported(con, period, config),
             }
             sql_s.append(time.perf_counter() - started)
     finally:
@@ -180,7 +187,7 @@ def main() -> int:
     floor = read_floor(inbox)
     ingest = {s: stages.get(s, 0.0) for s in SOURCES}
     gates = sum(v for k, v in stages.items() if k.endswith(("_blocking_gate", "_warnings")))
-    comparison = rules_against_sql(data / "out", args.repeat)
+    comparison = rules_against_sql(data / "out" / "warehouse.duckdb", PERIOD, args.repeat)
     con = duckdb.connect(str(data / "out" / "warehouse.duckdb"), read_only=True)
     persons = con.sql("SELECT count(*) FROM ingested.hukou").fetchall()[0][0]
     settlements = con.sql("SELECT count(*) FROM ingested.medical").fetchall()[0][0]

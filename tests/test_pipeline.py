@@ -8,6 +8,8 @@ import duckdb
 import polars as pl
 import pytest
 
+from benchmarks.bench import rules_against_sql
+from benchmarks.ingest_bound import one_measure
 from orchestration.dbt_project import dbt_project
 from orchestration.definitions import all_assets, resources_for
 from orchestration.resources import DoudiResource
@@ -170,3 +172,30 @@ def test_marts_hold_no_identity_numbers_or_names(run, tiny_city):
                 ]
     finally:
         con.close()
+
+
+@pytest.mark.parametrize("period", PERIODS)
+def test_the_benchmarks_plain_sql_rules_raise_the_same_people_as_the_polars_rules(run, period):
+    """The benchmark's yardstick (benchmarks/sql_rules.py) must implement the same rules, or
+    its ratio compares different work: checked here on every CI run, not only when benched."""
+    out, _ = run
+    comparison = rules_against_sql(out / "warehouse.duckdb", period, repeat=1)
+    assert comparison["match"], comparison["leads"]
+    assert all(comparison["leads"].values()), comparison["leads"]  # both rules raise someone
+
+
+def test_the_ingest_bound_times_every_part_on_the_periods_tables(run, tiny_city):
+    out, _ = run
+    measure = one_measure(tiny_city, out / "warehouse.duckdb")
+    con = duckdb.connect(str(out / "warehouse.duckdb"), read_only=True)
+    hukou, numbers = con.sql(
+        "SELECT (SELECT count(*) FROM ingested.hukou WHERE period = '2026-10'),"
+        " (SELECT count(*) FROM vault.identities)"
+    ).fetchall()[0]
+    con.close()
+    parts = measure["parts"]
+    assert list(parts) == ["read (the floor)", "least normalising", "pseudonyms", "load"]
+    assert all(p["wall_s"] > 0 and p["cpu_s"] >= 0 for p in parts.values())
+    assert measure["cpu_s"] == pytest.approx(sum(p["cpu_s"] for p in parts.values()))
+    assert measure["rows_loaded"] > hukou + numbers  # and the period's other tables
+    assert measure["values_hashed"] > numbers  # the numbers, then the names
