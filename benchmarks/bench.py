@@ -164,12 +164,17 @@ def rules_against_sql(warehouse: Path, period: str, repeat: int) -> dict:
     }
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
+def parse_arguments(description: str) -> tuple[argparse.Namespace, Path]:
+    """`--scale` and `--repeat` (the benchmark's and its bound's), and the scale's data folder."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--scale", default="small")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    data = ROOT / "data" / args.scale
+    return args, ROOT / "data" / args.scale
+
+
+def main() -> int:
+    args, data = parse_arguments(__doc__)
     print(f"[bench] generating the {args.scale} city once (not timed) ...", flush=True)
     generate(args.scale, data)
     inbox = data / "inbox"

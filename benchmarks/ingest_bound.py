@@ -17,7 +17,6 @@ every core busy throughout; over the floor's wall time, the best ratio possible.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import resource
@@ -31,7 +30,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from benchmarks.bench import PERIOD, ROOT, read_csv_as_strings, read_floor
+from benchmarks.bench import PERIOD, ROOT, parse_arguments, read_csv_as_strings, read_floor
 from doudi_core.pseudonym import PseudonymKey
 from ingest.values import normalise_name
 
@@ -154,11 +153,7 @@ def one_measure(inbox: Path, warehouse_path: Path) -> dict:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--scale", default="small")
-    parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args()
-    data = ROOT / "data" / args.scale
+    args, data = parse_arguments(__doc__)
     if not (data / "out" / "warehouse.duckdb").exists():
         sys.exit(f"no warehouse in {data / 'out'}: run `make bench SCALE={args.scale}` first")
     measures = []
