@@ -61,23 +61,27 @@ def read_floor(inbox: Path) -> dict[str, float]:
     floors = {}
     for source in SOURCES:
         started = time.perf_counter()
-        for path in sorted((inbox / PERIOD / source).iterdir()):
-            if path.suffix == ".csv":
-                read_csv_as_strings(path)
-            else:
-                python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_index(
-                    0
-                ).to_python()
+        for path in delivered_files(inbox, source):
+            read_as_strings(path)
         floors[source] = time.perf_counter() - started
     return floors
 
 
-def read_csv_as_strings(path: Path) -> pl.DataFrame:
-    """A delivered CSV's cells as strings, read as plainly as polars can.
+def delivered_files(inbox: Path, source: str) -> list[Path]:
+    return sorted((inbox / PERIOD / source).iterdir())
+
+
+def read_as_strings(path: Path) -> pl.DataFrame | list[list]:
+    """A delivered file's cells, read as plainly as polars can: a CSV's as strings, an xlsx's
+    as the Python values its reader gives.
 
     A GBK/GB18030 export is decoded as polars itself must (it reads only UTF-8
     natively): read as UTF-8 it would be mojibake, not the file's strings.
     """
+    if path.suffix != ".csv":
+        return (
+            python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
+        )
     with path.open("rb") as handle:
         head = handle.read(1 << 20)
     utf8 = detect_encoding(head) != "gb18030"
