@@ -106,6 +106,11 @@ class Delivery:
             self.spool.cleanup()
 
 
+def no_identities() -> pl.DataFrame:
+    """`Delivery.identities` of a delivery that reads no identity numbers (returned workbooks)."""
+    return pl.DataFrame(schema={"person_key": pl.Int64, "id_number": pl.String})
+
+
 def list_files(folder: Path, inbox: Path) -> tuple[list[Path], list[str]]:
     """The delivery's data files in name order; temporary and hidden files are skipped."""
     files, warnings = [], []

@@ -15,7 +15,7 @@ import duckdb
 import openpyxl
 import polars as pl
 
-from ingest.delivery import Delivery
+from ingest.delivery import Delivery, no_identities
 from ingest.load import table_exists
 from ingest.values import parse_date
 from workbooks.layout import KEEPS_OPEN, RESULTS, SUMMARY_SHEET
@@ -285,6 +285,6 @@ def delivery(folder: Path, period: str, issued: pl.DataFrame, as_of: dt.date) ->
         {"feedback": [feedback.lazy()]},
         {"quarantine": quarantine, "feedback_notes": notes},
         accounting,
-        pl.DataFrame(schema={"person_key": pl.Int64, "id_number": pl.String}),  # no numbers read
+        no_identities(),
         warnings,
     )
