@@ -29,6 +29,16 @@ class Paths:
             inbox=inbox_path.resolve(), out=out_path.resolve(), warehouse=warehouse.resolve()
         )
 
+    def prepare_dagster_home(self) -> Path:
+        """OUT/dagster_home (unless DAGSTER_HOME says otherwise), local storage, no telemetry:
+        `doudi ui` shows the runs `doudi run` made."""
+        home = Path(os.environ.setdefault("DAGSTER_HOME", str(self.out / "dagster_home")))
+        home.mkdir(parents=True, exist_ok=True)
+        settings = home / "dagster.yaml"
+        if not settings.exists():
+            settings.write_text("telemetry:\n  enabled: false\n")
+        return home
+
     def export(self) -> None:
         """Publish the paths to the environment so Dagster code and dbt read the same ones."""
         os.environ["DOUDI_INBOX"] = str(self.inbox)

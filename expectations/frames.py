@@ -94,11 +94,12 @@ def schema_frame(con: duckdb.DuckDBPyConnection, source: str) -> pl.DataFrame:
 
 
 def accounting(con: duckdb.DuckDBPyConnection, source: str, period: str) -> pl.DataFrame:
-    """One row per file: rows read, quarantined, and with an invalid identity number."""
+    """One row per file: rows read, quarantined, skipped (a resent file), and with an invalid
+    identity number."""
     reasons = ", ".join(f"'{r}'" for r in ID_REASONS)
     return con.sql(
         f"""
-        SELECT a.file AS source_file, a.rows_read, a.rows_quarantined,
+        SELECT a.file AS source_file, a.rows_read, a.rows_quarantined, a.rows_skipped,
                count(q.reason) FILTER (WHERE q.reason IN ({reasons})) AS invalid_ids
         FROM ingested.file_accounting a
         LEFT JOIN ingested.quarantine q ON q.period = a.period AND q.source = a.source AND q.file = a.file
@@ -107,6 +108,21 @@ def accounting(con: duckdb.DuckDBPyConnection, source: str, period: str) -> pl.D
         """,
         params=[period, source],
     ).pl()
+
+
+def previous_quarantine_share(
+    con: duckdb.DuckDBPyConnection, source: str, period: str
+) -> tuple[str, float] | None:
+    """The latest earlier delivery of `source` and the share of its rows quarantined."""
+    row = con.sql(
+        """
+        SELECT period, sum(rows_quarantined) / greatest(sum(rows_read - rows_skipped), 1)
+        FROM ingested.file_accounting WHERE source = ? AND period < ?
+        GROUP BY period ORDER BY period DESC LIMIT 1
+        """,
+        params=[source, period],
+    ).fetchall()
+    return (row[0][0], float(row[0][1])) if row else None
 
 
 def quarantine_examples(

@@ -15,6 +15,7 @@ from doudi_core.period import as_of as period_as_of
 from expectations import frames, suites
 from expectations.validate import Finding, Validator
 from ingest.load import table_exists
+from ingest.sources import SOURCES
 
 
 @dataclass
@@ -75,11 +76,14 @@ def run_gate(
         duplicates, duplicate_examples = (
             frames.duplicate_keys(con, source, period) if blocking else (None, [])
         )
+        earlier = frames.previous_quarantine_share(con, source, period)
+    checked = pl.max_horizontal(pl.col("rows_read") - pl.col("rows_skipped"), 1)
     totals = per_file.select(
-        pl.col("rows_read", "rows_quarantined", "invalid_ids").sum()
+        pl.col("rows_read", "rows_skipped", "rows_quarantined", "invalid_ids").sum(),
+        empty_files=(pl.col("rows_read") == 0).sum(),
     ).with_columns(
-        invalid_id_share=pl.col("invalid_ids") / pl.max_horizontal(pl.col("rows_read"), 1),
-        quarantine_share=pl.col("rows_quarantined") / pl.max_horizontal(pl.col("rows_read"), 1),
+        invalid_id_share=pl.col("invalid_ids") / checked,
+        quarantine_share=pl.col("rows_quarantined") / checked,
     )
     row = totals.row(0, named=True)
 
@@ -90,14 +94,18 @@ def run_gate(
             suite, warehouse, query, [*columns, "source_file", "source_row"]
         )
 
+    gates = config.raw["gates"]
     if not blocking:
         warnings = rows_suite(suites.warning_suite(source, period_as_of(period)))
-        quarantined = validator.check(suites.accounting_warning_suite(source), totals)
-        for finding in quarantined:
-            _observed(finding, f"{row['rows_quarantined']:,} of {row['rows_read']:,} rows")
-            finding.examples = [] if finding.success else examples
-        return GateReport(source, period, True, [], warnings + quarantined)
-    gates = config.raw["gates"]
+        if earlier is not None:
+            rise = suites.quarantine_rise_suite(source, gates, *earlier)
+            for finding in validator.check(rise, totals):
+                _observed(
+                    finding, f"{row['quarantine_share']:.1%} ({row['rows_quarantined']:,} rows)"
+                )
+                finding.examples = [] if finding.success else examples
+                warnings.append(finding)
+        return GateReport(source, period, True, [], warnings)
     found = validator.check(suites.schema_suite(source, schema.columns), schema)
     blocking_rows = suites.blocking_suite(source, gates)
     if blocking_rows.expectations:  # only the medical stream has row checks that block
@@ -106,11 +114,19 @@ def run_gate(
         _observed(finding, f"{duplicates['duplicate_rows'].item():,} rows repeat a key")
         finding.examples = [] if finding.success else duplicate_examples
         found.append(finding)
-    shares = validator.check(suites.accounting_suite(source, gates), totals)
+    shares = validator.check(
+        suites.accounting_suite(source, gates, SOURCES[source].snapshot), totals
+    )
     for finding in shares:
+        if "snapshot" in finding.what:
+            empty = per_file.filter(pl.col("rows_read") == 0)["source_file"].to_list()
+            _observed(finding, f"{len(empty)} of {per_file.height} files without rows")
+            finding.examples = empty[:5]
+            continue
         column = "invalid_ids" if "identity" in finding.what else "rows_quarantined"
-        share = row[column] / max(row["rows_read"], 1)
-        _observed(finding, f"{share:.1%} ({row[column]:,} of {row['rows_read']:,} rows)")
+        read = row["rows_read"] - row["rows_skipped"]
+        share = row[column] / max(read, 1)
+        _observed(finding, f"{share:.1%} ({row[column]:,} of {read:,} rows)")
         finding.examples = (
             []
             if finding.success

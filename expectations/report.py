@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import html
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
 from expectations.gates import GateReport
-from ingest.load import replace_rows
+from ingest.load import replace_rows, table_exists
 
 RESULT_SCHEMA = {
     "period": pl.String,
@@ -55,10 +56,23 @@ def record(con: duckdb.DuckDBPyConnection, report: GateReport, severity: str) ->
     )
 
 
+@dataclass(frozen=True)
+class RunOutcome:
+    """How the run ended, for the report's head (a report without one is of a run under way)."""
+
+    run_id: str
+    started: str
+    config_version: str
+    completed: bool
+    problems: list[str]
+    warnings: int
+
+
 def _table(frame: pl.DataFrame) -> str:
     head = "".join(f"<th>{html.escape(h)}</th>" for h in frame.columns)
+    result = frame.columns.index("result") if "result" in frame.columns else None
     body = "".join(
-        "<tr>"
+        ("<tr class='failed'>" if result is not None and row[result] == "FAILED" else "<tr>")
         + "".join(f"<td>{html.escape('' if v is None else str(v))}</td>" for v in row)
         + "</tr>"
         for row in frame.rows()
@@ -66,40 +80,94 @@ def _table(frame: pl.DataFrame) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def render(con: duckdb.DuckDBPyConnection, out: Path, period: str) -> Path:
-    results = con.sql(
+def _query(
+    con: duckdb.DuckDBPyConnection, table: str, sql: str, period: str
+) -> pl.DataFrame | None:
+    """The period's rows of a table, or None before the table exists (a first run that failed)."""
+    schema, name = table.split(".")
+    return con.sql(sql, params=[period]).pl() if table_exists(con, schema, name) else None
+
+
+def _head(outcome: RunOutcome | None, blocked: int, warnings: int) -> list[str]:
+    if outcome is None:
+        verdict = "IN PROGRESS"
+        says = "the run has not finished (or was stopped): this report is final once it says COMPLETED or FAILED"
+    elif outcome.completed:
+        verdict, says = "COMPLETED", "leads and workbooks were published"
+    else:
+        verdict, says = "FAILED", "nothing was published for this period by this run"
+    lines = [
+        f"<p class='verdict {verdict.lower().replace(' ', '-')}'>Run: <b>{verdict}</b> — {says}</p>",
+        f"<p>Blocking gates failed: <b>{blocked}</b>; warnings tolerated: <b>{warnings}</b></p>",
+    ]
+    if outcome is not None:
+        if outcome.problems:
+            items = "".join(f"<li>{html.escape(p)}</li>" for p in outcome.problems)
+            lines.append(f"<h2>What failed</h2><ul class='problems'>{items}</ul>")
+        lines.append(
+            f"<p>Dagster run {html.escape(outcome.run_id)}, started {html.escape(outcome.started)}; "
+            f"configuration version {html.escape(outcome.config_version)}</p>"
+        )
+    return lines
+
+
+def render(
+    con: duckdb.DuckDBPyConnection, out: Path, period: str, outcome: RunOutcome | None = None
+) -> Path:
+    """The period's report; without `outcome` (a gate refreshing it mid-run) it says IN PROGRESS."""
+    results = _query(
+        con,
+        "ingested.quality_results",
         "SELECT source, severity, CASE WHEN success THEN 'ok' ELSE 'FAILED' END AS result, what, expectation, "
         'unexpected_count AS unexpected, element_count AS rows, observed, examples AS "where" '
-        "FROM ingested.quality_results WHERE period = ? ORDER BY source, severity, suite, expectation, what",
-        params=[period],
-    ).pl()
-    accounting = con.sql(
-        "SELECT source, file, rows_read, rows_loaded, rows_quarantined, blank_rows_skipped, totals_rows_skipped, "
-        "extra_columns FROM ingested.file_accounting WHERE period = ? ORDER BY source, file",
-        params=[period],
-    ).pl()
-    reasons = con.sql(
+        "FROM ingested.quality_results WHERE period = ? "
+        "ORDER BY success, source, severity, suite, expectation, what",
+        period,
+    )
+    accounting = _query(
+        con,
+        "ingested.file_accounting",
+        "SELECT source, file, rows_read, rows_loaded, rows_quarantined, rows_skipped, "
+        "blank_rows_skipped, totals_rows_skipped, extra_columns "
+        "FROM ingested.file_accounting WHERE period = ? ORDER BY source, file",
+        period,
+    )
+    reasons = _query(
+        con,
+        "ingested.quarantine",
         "SELECT source, reason, count(*) AS rows FROM ingested.quarantine WHERE period = ? "
         "GROUP BY ALL ORDER BY source, reason",
-        params=[period],
-    ).pl()
-    blocked = results.filter(
-        (pl.col("severity") == "blocking") & (pl.col("result") == "FAILED")
-    ).height
-    verdict = "BLOCKED" if blocked else "PASSED"
+        period,
+    )
+    feedback = _query(
+        con,
+        "ingested.file_accounting",
+        "SELECT file AS returned_workbook, rows_loaded AS answers_accepted, "
+        "rows_quarantined AS rows_rejected FROM ingested.file_accounting "
+        "WHERE period = ? AND source = 'feedback' ORDER BY file",
+        period,
+    )
+    failed = results.filter(pl.col("result") == "FAILED") if results is not None else None
+    blocked = 0 if failed is None else failed.filter(pl.col("severity") == "blocking").height
+    warnings = 0 if failed is None else failed.filter(pl.col("severity") == "warning").height
+    missing = "<p>(nothing recorded: the run stopped before this was written)</p>"
     sections = [
         f"<h1>doudi quality report — {html.escape(period)}</h1>",
-        f"<p class='{verdict.lower()}'>Blocking gates: <b>{verdict}</b> ({blocked} failed)</p>",
-        "<h2>Row accounting (rows read = loaded + quarantined)</h2>",
-        _table(accounting),
+        *_head(outcome, blocked, warnings),
+        "<h2>Row accounting (rows read = loaded + quarantined + skipped)</h2>",
+        missing if accounting is None else _table(accounting),
         "<h2>Quarantined rows by reason</h2>",
-        _table(reasons),
-        "<h2>Quality checks (Great Expectations)</h2>",
-        _table(results),
+        missing if reasons is None else _table(reasons),
+        "<h2>Returned workbooks (feedback)</h2>",
+        "<p>none returned</p>" if feedback is None or feedback.is_empty() else _table(feedback),
+        "<h2>Quality checks (Great Expectations), failed first</h2>",
+        missing if results is None else _table(results),
     ]
     style = (
         "body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;margin-bottom:1em}"
-        "td,th{border:1px solid #ccc;padding:3px 8px;font-size:13px}.blocked{color:#b00}.passed{color:#070}"
+        "td,th{border:1px solid #ccc;padding:3px 8px;font-size:13px}"
+        "tr.failed td{background:#fde2e2;color:#900}.verdict{font-size:1.4em}"
+        ".failed b,.problems{color:#b00}.completed b{color:#070}.in-progress b{color:#a60}"
     )
     page = (
         f"<!doctype html><html lang='zh'><head><meta charset='utf-8'><title>doudi {period}</title>"

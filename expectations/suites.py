@@ -148,7 +148,7 @@ def file_volume_suite(source: str, gates: dict, previous: str) -> gx.Expectation
     return suite
 
 
-def accounting_suite(source: str, gates: dict) -> gx.ExpectationSuite:
+def accounting_suite(source: str, gates: dict, snapshot: bool) -> gx.ExpectationSuite:
     """Over every row read (validated on the delivery's one-row totals)."""
     suite = gx.ExpectationSuite(name=f"{source}.accounting")
     suite.add_expectation(
@@ -167,14 +167,34 @@ def accounting_suite(source: str, gates: dict) -> gx.ExpectationSuite:
             meta=_meta(f"at most {gates['max_quarantine_share']:.0%} of rows read quarantined"),
         )
     )
+    if snapshot:
+        suite.add_expectation(
+            gxe.ExpectColumnValuesToBeBetween(
+                column="empty_files",
+                max_value=0,
+                meta=_meta(
+                    "every file of a full snapshot holds rows (a header alone is no snapshot)"
+                ),
+            )
+        )
     return suite
 
 
-def accounting_warning_suite(source: str) -> gx.ExpectationSuite:
+def quarantine_rise_suite(
+    source: str, gates: dict, previous: str, previous_share: float
+) -> gx.ExpectationSuite:
+    """The share quarantined against the previous delivery's: some dirt is normal every month,
+    a jump in it is news (validated on the delivery's one-row totals)."""
+    rise = gates["max_quarantine_share_rise"]
     suite = gx.ExpectationSuite(name=f"{source}.accounting_warnings")
     suite.add_expectation(
         gxe.ExpectColumnValuesToBeBetween(
-            column="rows_quarantined", max_value=0, meta=_meta("no row quarantined")
+            column="quarantine_share",
+            max_value=previous_share + rise,
+            meta=_meta(
+                f"share of rows quarantined at most {rise:.0%} points above {previous}'s "
+                f"({previous_share:.1%})"
+            ),
         )
     )
     return suite

@@ -1,7 +1,8 @@
-"""Which periods of the inbox are complete deliveries, and a fingerprint of each.
+"""What the inbox holds: which sources a period folder delivers, and which periods are complete.
 
 The file-arrival sensor starts a period's run once every source has arrived, and
-again only when a file is added or changed (the fingerprint moves).
+again only when a file is added or changed (the fingerprint moves); `doudi run`
+refuses a period folder that delivers no source at all.
 """
 
 from __future__ import annotations
@@ -15,10 +16,18 @@ from ingest.sources import SOURCES
 PERIOD_FOLDER = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
+def is_hidden(path: Path) -> bool:
+    """Hidden files and the lock files an open Excel workbook leaves (`~$…`) are no delivery."""
+    return path.name.startswith((".", "~$"))
+
+
 def _files(folder: Path) -> list[Path]:
-    return sorted(
-        p for p in folder.rglob("*") if p.is_file() and not p.name.startswith((".", "~$"))
-    )
+    return sorted(p for p in folder.rglob("*") if p.is_file() and not is_hidden(p))
+
+
+def delivered_sources(inbox: Path, period: str) -> list[str]:
+    """The sources (feedback is none) with at least one file in the period's folder."""
+    return [source for source in SOURCES if _files(inbox / period / source)]
 
 
 def complete_periods(inbox: Path) -> dict[str, str]:
@@ -28,7 +37,7 @@ def complete_periods(inbox: Path) -> dict[str, str]:
     if not inbox.is_dir():
         return complete
     for folder in sorted(p for p in inbox.iterdir() if p.is_dir() and PERIOD_FOLDER.match(p.name)):
-        if not all(_files(folder / source) for source in SOURCES):
+        if len(delivered_sources(inbox, folder.name)) < len(SOURCES):
             continue
         digest = hashlib.sha256()
         for path in _files(folder):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import fcntl
 import functools
+import hashlib
 import operator
 import shutil
 import tempfile
@@ -28,7 +29,8 @@ import polars as pl
 from doudi_core.period import as_of as period_as_of
 from doudi_core.pseudonym import PseudonymKey, add_keys
 from ingest import identity, sources
-from ingest.files import SUPPORTED_SUFFIXES, FileRejected, RawFile, read_file
+from ingest.arrivals import is_hidden
+from ingest.files import SUPPORTED_SUFFIXES, FileRejected, FilesRejected, RawFile, read_file
 from ingest.identity import ID_REASONS
 from ingest.normalise import NORMALISERS
 from ingest.sources import SOURCES, SourceSchema
@@ -39,6 +41,7 @@ DUPLICATE_ROW = "DUPLICATE_ROW"
 DUPLICATE_PERSON = "DUPLICATE_PERSON"
 DUPLICATE_CERTIFICATE = "DUPLICATE_CERTIFICATE"
 DUPLICATE_SETTLEMENT_ID = "DUPLICATE_SETTLEMENT_ID"
+DUPLICATE_FILE = "DUPLICATE_FILE"  # a resent file: its rows are skipped, not quarantined
 
 
 DUPLICATE_KEYS = {  # the spool column a source's rows must not repeat, and which copy is kept
@@ -111,25 +114,26 @@ def no_identities() -> pl.DataFrame:
     return pl.DataFrame(schema={"person_key": pl.Int64, "id_number": pl.String})
 
 
-def list_files(folder: Path, inbox: Path) -> tuple[list[Path], list[str]]:
-    """The delivery's data files in name order; temporary and hidden files are skipped."""
-    files, warnings = [], []
+def list_files(folder: Path, inbox: Path) -> tuple[list[Path], list[str], list[FileRejected]]:
+    """The delivery's data files in name order, and the files rejected for what they are (a
+    link out of the inbox, an unsupported type); temporary and hidden files are skipped."""
+    files, warnings, rejected = [], [], []
     inbox_root = inbox.resolve()
     for path in sorted(folder.iterdir(), key=lambda p: p.name):
-        if path.name.startswith((".", "~$")):
+        if is_hidden(path):
             warnings.append(f"{path}: skipped (hidden or temporary file)")
             continue
         if path.is_dir():
             warnings.append(f"{path}: skipped (a folder inside a source folder)")
             continue
         if not path.resolve().is_relative_to(inbox_root):
-            raise FileRejected(path, "a link that points outside the inbox")
-        if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-            raise FileRejected(
-                path, f"unsupported file type {path.suffix or '(none)'}: send .csv or .xlsx"
-            )
-        files.append(path)
-    return files, warnings
+            rejected.append(FileRejected(path, "a link that points outside the inbox"))
+        elif path.suffix.lower() not in SUPPORTED_SUFFIXES:
+            reason = f"unsupported file type {path.suffix or '(none)'}: send .csv or .xlsx"
+            rejected.append(FileRejected(path, reason))
+        else:
+            files.append(path)
+    return files, warnings, rejected
 
 
 def ingest_source(
@@ -147,7 +151,7 @@ def ingest_source(
     (`spool_dir`); it is removed by `Delivery.discard_spool`, and here when the ingest fails
     (left to the collector, it would outlive an error whose traceback keeps it alive).
     """
-    paths, warnings = list_files(folder, inbox)
+    paths, warnings, rejected = list_files(folder, inbox)
     if spool_dir is not None:
         spool_dir.mkdir(parents=True, exist_ok=True)
         warnings.extend(
@@ -156,7 +160,7 @@ def ingest_source(
         )
     spool = Spool(source, spool_dir)
     try:
-        return _spool_and_split(source, period, paths, key, spool, warnings)
+        return _spool_and_split(source, period, paths, key, spool, warnings, rejected)
     except BaseException:
         spool.cleanup()
         raise
@@ -169,9 +173,13 @@ def _spool_and_split(
     key: PseudonymKey,
     spool: Spool,
     warnings: list[str],
+    rejected: list[FileRejected],
 ) -> Delivery:
     """Each slice normalised, pseudonymised and written to `spool`; then duplicates marked
-    across files and the rows split into tables, vault and quarantine."""
+    across files and the rows split into tables, vault and quarantine.
+
+    A file that cannot be read stops the delivery, but only once every file has been
+    read: the run names all the rejected files at once (`FilesRejected`)."""
     schema = SOURCES[source]
     as_of = period_as_of(period)
     spooled, names, files = [], [], []
@@ -184,23 +192,28 @@ def _spool_and_split(
     # part of it (many steps run on one thread); spooled in slice order all the same
     in_flight: deque[Future[pl.LazyFrame]] = deque()
     with ThreadPoolExecutor(max_workers=SLICE_WORKERS, thread_name_prefix="doudi-slice") as pool:
-        for index, (rows, name, file_format) in enumerate(_slices(paths, schema, files, warnings)):
+        slices = _slices(paths, schema, files, warnings, rejected)
+        for index, (rows, name, file_format) in enumerate(slices):
             in_flight.append(pool.submit(spool_slice, rows, name, file_format, index))
             names.append(name)
             del rows
             if len(in_flight) == SLICE_WORKERS:
                 spooled.append(in_flight.popleft().result())
         spooled.extend(future.result() for future in in_flight)
+    if rejected:
+        raise FilesRejected(rejected)
     key_column = DUPLICATE_KEYS[source][0]
     keys = pl.concat(
         part.select(*ROW_ID, "_raw_hash", pl.col(key_column).alias("_dup_key"), "_reason")
         for part in spooled
     ).collect()
-    reasons = _mark_duplicates(keys, source).select(*ROW_ID, "_reason")
+    reasons = _mark_duplicates(keys, source, [f.path.name for f in files])
     del keys
-    quarantined_ids = reasons.filter(pl.col("_reason").is_not_null())
+    warnings.extend(_skipped_file_warnings(reasons, files))
+    not_loaded = reasons.filter(pl.col("_reason").is_not_null()).select(*ROW_ID, "_reason")
+    quarantined_ids = not_loaded.filter(pl.col("_reason") != DUPLICATE_FILE)
     loaded = [  # in file and row order: the first row of a person names them in the vault
-        part.join(quarantined_ids.lazy(), on=ROW_ID, how="anti", maintain_order="left")
+        part.join(not_loaded.lazy(), on=ROW_ID, how="anti", maintain_order="left")
         for part in spooled
     ]
     quarantined = _quarantined_rows(spooled, names, quarantined_ids)
@@ -248,14 +261,24 @@ def _quarantined_rows(
 
 
 def _slices(
-    paths: list[Path], schema: SourceSchema, files: list[RawFile], warnings: list[str]
+    paths: list[Path],
+    schema: SourceSchema,
+    files: list[RawFile],
+    warnings: list[str],
+    rejected: list[FileRejected],
 ) -> Iterator[tuple[pl.DataFrame, str, str]]:
     """Each file's rows a slice at a time (a slice's working columns fit in memory where a
     big county's file would need ~5 GB), as (rows, file name, file format); one empty slice
     when no file has a row, so every table still exists with its columns. Each file's
-    bookkeeping goes to `files` (without its rows), its warnings to `warnings`."""
+    bookkeeping goes to `files` (without its rows), its warnings to `warnings`, a file that
+    cannot be read to `rejected`; once one is, the others are only read, to be checked."""
     sliced = False
     for raw in _read_ahead(paths, schema):
+        if isinstance(raw, FileRejected):
+            rejected.append(raw)
+            continue
+        if rejected:
+            continue
         if raw.extra_columns:
             warnings.append(
                 f"{raw.path.name}: extra columns kept out of the warehouse: {'、'.join(raw.extra_columns)}"
@@ -270,17 +293,24 @@ def _slices(
         yield pl.DataFrame(schema={"_row": pl.Int64, **columns}), "", "csv"
 
 
-def _read_ahead(paths: list[Path], schema: SourceSchema) -> Iterator[RawFile]:
+def _read_or_reject(path: Path, schema: SourceSchema) -> RawFile | FileRejected:
+    try:
+        return read_file(path, schema)
+    except FileRejected as rejected:
+        return rejected
+
+
+def _read_ahead(paths: list[Path], schema: SourceSchema) -> Iterator[RawFile | FileRejected]:
     """Each file read, the next one read in a thread meanwhile: decoding a GBK export is
     single-threaded Python (~3 s for a county's 4 M settlements) while the current file's
     polars work leaves a core partly idle. At most two files' rows are held at once."""
     if not paths:
         return
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="doudi-read") as reader:
-        upcoming = reader.submit(read_file, paths[0], schema)
+        upcoming = reader.submit(_read_or_reject, paths[0], schema)
         for following in [*paths[1:], None]:
-            raw = upcoming.result()  # a FileRejected raised in the thread is raised here
-            upcoming = reader.submit(read_file, following, schema) if following else None
+            raw = upcoming.result()
+            upcoming = reader.submit(_read_or_reject, following, schema) if following else None
             yield raw
             del raw
 
@@ -332,12 +362,13 @@ def _keyed(source: str, normalised: pl.DataFrame, key: PseudonymKey) -> pl.DataF
     )
 
 
-def _mark_duplicates(frame: pl.DataFrame, source: str) -> pl.DataFrame:
+def _mark_duplicates(frame: pl.DataFrame, source: str, file_order: list[str]) -> pl.DataFrame:
     """Exact duplicate rows first; then duplicate keys among otherwise valid rows (rows in
-    file-name order, then row order).
+    file-name order, then row order); last, the rows of a file that only repeats earlier
+    files (a resend) are marked DUPLICATE_FILE: skipped, not quarantined.
 
     An exact copy has its original's key (or both have none), so only rows whose key
-    repeats can be duplicates of either kind. They are found by a parallel count of a
+    repeats can be duplicates of any kind. They are found by a parallel count of a
     64-bit hash of the key (a collision only adds a row to check), and the exact checks
     run on them alone: at city, on 0.1 M of 12.6 M settlements.
     """
@@ -346,7 +377,54 @@ def _mark_duplicates(frame: pl.DataFrame, source: str) -> pl.DataFrame:
     suspects = key_hash.get_column("_key_hash").is_in(repeated.get_column("_key_hash").implode())
     rows = suspects.arg_true()
     checked = _duplicates_among(frame[rows], source).get_column("_reason")
-    return frame.with_columns(frame.get_column("_reason").scatter(rows, checked))
+    marked = frame.with_columns(frame.get_column("_reason").scatter(rows, checked))
+    resent = _resent_files(frame[rows], frame.group_by("source_file").len(), file_order)
+    return marked.with_columns(
+        _reason=pl.when(pl.col("source_file").is_in(resent.implode()))
+        .then(pl.lit(DUPLICATE_FILE))
+        .otherwise("_reason")
+    )
+
+
+def _resent_files(
+    suspects: pl.DataFrame, rows_per_file: pl.DataFrame, file_order: list[str]
+) -> pl.Series:
+    """Files every row of which is an exact copy of a row of an earlier file (in name order):
+    a byte-identical resend, or the same rows under another name. Each of their rows is a
+    suspect, so only the suspects are looked at."""
+    order = {name: i for i, name in enumerate(file_order)}
+    rows = suspects.select(
+        "source_file",
+        "_raw_hash",
+        pl.col("source_file").replace_strict(order, return_dtype=pl.Int64).alias("_order"),
+    )
+    first = rows.group_by("_raw_hash").agg(pl.col("_order").min().alias("_first"))
+    per_file = (
+        rows.join(first, on="_raw_hash")
+        .group_by("source_file")
+        .agg(copies=(pl.col("_first") < pl.col("_order")).sum())
+        .join(rows_per_file, on="source_file")
+    )
+    return per_file.filter(pl.col("copies") == pl.col("len")).get_column("source_file").sort()
+
+
+def _skipped_file_warnings(reasons: pl.DataFrame, files: list[RawFile]) -> list[str]:
+    skipped = reasons.filter(pl.col("_reason") == DUPLICATE_FILE).get_column("source_file")
+    digests = {}
+    warnings = []
+    for name in skipped.unique().sort():
+        path = next(f.path for f in files if f.path.name == name)
+        digests[name] = hashlib.sha256(path.read_bytes()).hexdigest()
+        twins = [
+            f.path.name
+            for f in files
+            if f.path.name < name
+            and f.path.stat().st_size == path.stat().st_size
+            and hashlib.sha256(f.path.read_bytes()).hexdigest() == digests[name]
+        ]
+        how = f"byte-identical to {twins[0]}" if twins else "every row already in an earlier file"
+        warnings.append(f"{name}: skipped as a resent file ({how}); its rows count as skipped")
+    return warnings
 
 
 def _duplicates_among(frame: pl.DataFrame, source: str) -> pl.DataFrame:
@@ -545,10 +623,12 @@ def _vault_quarantine(
 def _accounting(
     source: str, period: str, raws: list[RawFile], reasons: pl.DataFrame
 ) -> pl.DataFrame:
+    skipped = pl.col("_reason") == DUPLICATE_FILE
     per_file = reasons.group_by(pl.col("source_file").alias("_file")).agg(
         rows_read=pl.len(),
         rows_loaded=pl.col("_reason").is_null().sum(),
-        rows_quarantined=pl.col("_reason").is_not_null().sum(),
+        rows_quarantined=(pl.col("_reason").is_not_null() & ~skipped).sum(),
+        rows_skipped=skipped.sum(),
     )
     meta = pl.DataFrame(
         {
@@ -565,7 +645,9 @@ def _accounting(
     return (
         meta.join(per_file, on="_file", how="left")
         .with_columns(
-            pl.col("rows_read", "rows_loaded", "rows_quarantined").fill_null(0).cast(pl.Int64)
+            pl.col("rows_read", "rows_loaded", "rows_quarantined", "rows_skipped")
+            .fill_null(0)
+            .cast(pl.Int64)
         )
         .select(
             pl.lit(period).alias("period"),

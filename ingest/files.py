@@ -39,6 +39,15 @@ class FileRejected(Exception):
         self.reason = reason
 
 
+class FilesRejected(FileRejected):
+    """Every file of a delivery that cannot be read, so that one run names them all."""
+
+    def __init__(self, rejections: list[FileRejected]):
+        super().__init__(rejections[0].path, rejections[0].reason)
+        self.args = ("\n".join(str(r) for r in rejections),)
+        self.rejections = rejections
+
+
 @dataclass
 class RawFile:
     """A file's data rows as strings, with the bookkeeping the run reports."""

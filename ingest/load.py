@@ -50,7 +50,24 @@ def append_rows(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame)
 
 
 def _create_like(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
+    """Create the table from the frame's schema; a column added since it was created (a
+    warehouse made by an earlier version) is added to it, null in its earlier rows."""
     con.execute(f"CREATE TABLE IF NOT EXISTS {table} AS SELECT * FROM frame LIMIT 0")
+    schema, name = table.split(".")
+    existing = {
+        column
+        for (column,) in con.sql(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_schema = ? AND table_name = ?",
+            params=[schema, name],
+        ).fetchall()
+    }
+    for column in frame.columns:
+        if column not in existing:
+            con.execute(
+                f"ALTER TABLE {table} ADD COLUMN {column} "
+                f"{con.sql(f'SELECT {column} FROM frame LIMIT 0').types[0]}"
+            )
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:

@@ -1,19 +1,38 @@
 """When the monthly job runs: on a schedule, and when a period's extracts have all arrived."""
 
+import datetime as dt
 import json
+from zoneinfo import ZoneInfo
 
 import dagster as dg
 
+from doudi_core.period import shift
 from doudi_core.settings import Paths
 from ingest.arrivals import complete_periods
 from orchestration.partitions import periods
 
+BUREAU_TIME_ZONE = "Asia/Shanghai"
+
+
+def period_before(moment: dt.datetime) -> str:
+    """The month before `moment`'s month, on the bureau's calendar (Asia/Shanghai): the
+    period whose extracts arrive in the first days of the month the schedule runs in."""
+    local = moment.astimezone(ZoneInfo(BUREAU_TIME_ZONE))
+    return shift(f"{local.year:04d}-{local.month:02d}", -1)
+
 
 def build_automation(job):
-    # the 5th of each month at 06:00 runs the month before (departments deliver in the first days)
-    schedule = dg.build_schedule_from_partitioned_job(
-        job, day_of_month=5, hour_of_day=6, name="monthly_schedule"
+    @dg.schedule(
+        job=job,
+        cron_schedule="0 6 5 * *",
+        execution_timezone=BUREAU_TIME_ZONE,
+        name="monthly_schedule",
+        description="The 5th of each month at 06:00 (Asia/Shanghai) runs the month before: "
+        "departments deliver in the first days of the month.",
     )
+    def monthly_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+        period = period_before(context.scheduled_execution_time)
+        return dg.RunRequest(partition_key=period, run_key=f"schedule:{period}")
 
     @dg.sensor(
         job=job,
@@ -35,4 +54,4 @@ def build_automation(job):
             )
         return dg.SensorResult(run_requests=requests, cursor=json.dumps(seen, sort_keys=True))
 
-    return schedule, inbox_sensor
+    return monthly_schedule, inbox_sensor

@@ -8,28 +8,47 @@ from __future__ import annotations
 
 import argparse
 import gc
-import os
 import subprocess
 import sys
 import time
+from importlib.metadata import version
 from pathlib import Path
 
-from doudi_core.period import PeriodError, parse_period
+from doudi_core.period import PeriodError, parse_period, shift
 from doudi_core.settings import Paths
 
 
 def _paths(args: argparse.Namespace) -> Paths:
+    """The run's folders, published to the environment for Dagster and dbt (nothing written)."""
     paths = Paths.resolve(args.inbox, args.out)
     paths.export()
-    os.environ.setdefault("DAGSTER_HOME", str(paths.out / "dagster_home"))
-    home = Path(os.environ["DAGSTER_HOME"])
-    home.mkdir(parents=True, exist_ok=True)
-    settings = (
-        home / "dagster.yaml"
-    )  # local sqlite storage: `doudi ui` shows the runs `doudi run` made
-    if not settings.exists():
-        settings.write_text("telemetry:\n  enabled: false\n")
     return paths
+
+
+class UsageError(ValueError):
+    """A bad argument: exit status 2, nothing written."""
+
+
+def _months(args: argparse.Namespace) -> list[str]:
+    """--period .. --through, each a partition of the job (checked before anything is written)."""
+    from orchestration.partitions import periods  # Dagster's import: ~0.5 s
+
+    through = args.through or args.period
+    try:
+        parse_period(args.period)
+        parse_period(through)
+    except PeriodError as error:
+        raise UsageError(str(error)) from error
+    if through < args.period:
+        raise UsageError(f"--through {through} is before --period {args.period}")
+    first, last = periods.get_first_partition_key(), periods.get_last_partition_key()
+    for month in (args.period, through):
+        if not first <= month <= last:
+            raise UsageError(f"period {month} is outside the periods doudi runs: {first} to {last}")
+    months = [args.period]
+    while months[-1] < through:
+        months.append(shift(months[-1], 1))
+    return months
 
 
 def _runner():
@@ -42,40 +61,31 @@ def _runner():
     """
     gc.disable()
     try:
-        from orchestration.runner import run_period
+        from orchestration.runner import run_periods
     finally:
         gc.freeze()
         gc.enable()
-    return run_period
+    return run_periods
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     try:
-        parse_period(args.period)
-    except PeriodError as error:
+        months = _months(args)
+    except UsageError as error:
         print(f"doudi run: {error}", file=sys.stderr)
-        return 2
-    through = args.through or args.period
-    try:
-        parse_period(through)
-    except PeriodError as error:
-        print(f"doudi run: {error}", file=sys.stderr)
-        return 2
-    if through < args.period:
-        print(f"doudi run: --through {through} is before --period {args.period}", file=sys.stderr)
         return 2
     paths = _paths(args)
-    from doudi_core.period import shift
+    from orchestration import preflight
 
-    run_period = _runner()  # imports Dagster only once the paths are set
-
-    period = args.period
-    while period <= through:  # a backfill runs the months in order: each builds on the one before
-        status = run_period(period, paths)
-        if status:
-            return status
-        period = shift(period, 1)
-    return 0
+    try:  # before the runner's imports (seconds): a refusal comes at once
+        preflight.check_key()
+        preflight.check_inbox(paths.inbox, months)
+    except preflight.Refused as refused:
+        for problem in refused.problems:
+            print(f"doudi run: {problem}", file=sys.stderr)
+        return refused.status
+    run_periods = _runner()
+    return run_periods(months, paths, replace=args.replace)
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -103,12 +113,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     result = generate(args.period, args.scale, args.seed, inbox, months=args.months)
     args.inbox, args.out = str(inbox), str(out)
     paths = _paths(args)
-    run_period = _runner()
-    status = 0
-    for period in result.periods:
-        status = run_period(period, paths)
-        if status:
-            break
+    status = _runner()(result.periods, paths)
     print(
         f"\nDemo finished. Look at:\n  warehouse: {paths.warehouse}\n  outputs:   {paths.out}\n"
         f"  truth:     {result.truth}\n  the UI:    doudi ui --out {paths.out}"
@@ -117,7 +122,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_ui(args: argparse.Namespace) -> int:
-    _paths(args)
+    _paths(args).prepare_dagster_home()
     command = [
         sys.executable,
         "-m",
@@ -138,7 +143,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="doudi", description="兜底: the civil-affairs early-warning pipeline"
     )
-    verbs = parser.add_subparsers(dest="verb", required=True)
+    parser.add_argument("--version", action="version", version=f"doudi {version('doudi')}")
+    verbs = parser.add_subparsers(dest="verb")
 
     run = verbs.add_parser("run", help="materialise every asset for one period")
     run.add_argument("--period", required=True, help="YYYY-MM")
@@ -149,6 +155,12 @@ def main(argv: list[str] | None = None) -> int:
         "--inbox", default=None, help="inbox folder (default data/inbox or $DOUDI_INBOX)"
     )
     run.add_argument("--out", default=None, help="output folder (default data/out or $DOUDI_OUT)")
+    run.add_argument(
+        "--replace",
+        action="store_true",
+        help="republish a period already published even when this inbox delivers fewer sources "
+        "than its published run had (their earlier snapshots stand in)",
+    )
     run.set_defaults(func=cmd_run)
 
     gen = verbs.add_parser("generate", help="write synthetic extracts and their ground truth")
@@ -179,6 +191,9 @@ def main(argv: list[str] | None = None) -> int:
     ui.set_defaults(func=cmd_ui)
 
     args = parser.parse_args(argv)
+    if args.verb is None:
+        parser.print_help()
+        return 2
     started = time.perf_counter()
     status = args.func(args)
     if args.verb != "ui":

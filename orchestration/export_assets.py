@@ -8,6 +8,7 @@ import polars as pl
 from doudi_core.period import as_of
 from orchestration.partitions import periods
 from orchestration.resources import DoudiResource
+from workbooks import publications
 from workbooks.export import export_period
 
 
@@ -18,23 +19,19 @@ from workbooks.export import export_period
     partitions_def=periods,
     kinds={"excel"},
     description="One workbook per county with its leads only (汇总 + one sheet per town, verification "
-    "columns with a drop-down), OUT/exports/<period>/; every workbook recorded in exports.workbook_audit.",
+    "columns with a drop-down), OUT/exports/<period>/; every workbook recorded in exports.workbook_audit, the publication in exports.publications.",
 )
 def county_workbooks(
     context: dg.AssetExecutionContext, doudi: DoudiResource
 ) -> dg.MaterializeResult:
     period = context.partition_key
     leads = pl.read_parquet(doudi.out_path / "leads" / f"{period}.parquet")
+    written_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     with doudi.connect() as con:
         audit = export_period(
-            con,
-            leads,
-            doudi.out_path,
-            period,
-            as_of(period),
-            doudi.config(),
-            dt.datetime.now(dt.UTC).replace(tzinfo=None),
+            con, leads, doudi.out_path, period, as_of(period), doudi.config(), written_at
         )
+        publications.record(con, period, written_at)
     return dg.MaterializeResult(
         metadata={
             "workbooks": dg.MetadataValue.int(audit.height),

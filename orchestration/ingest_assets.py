@@ -4,8 +4,9 @@ import dagster as dg
 import polars as pl
 
 from doudi_core.period import as_of
+from ingest.arrivals import is_hidden
 from ingest.delivery import ingest_source
-from ingest.files import FileRejected
+from ingest.files import FilesRejected
 from ingest.load import clear_period, latest_delivery, load_delivery
 from ingest.sources import SOURCES
 from orchestration.partitions import periods
@@ -64,11 +65,7 @@ def _ingest(
     schema = SOURCES[source]
     period = context.partition_key
     folder = doudi.inbox_path / period / source
-    files = (
-        [p for p in folder.iterdir() if not p.name.startswith((".", "~$"))]
-        if folder.is_dir()
-        else []
-    )
+    files = [p for p in folder.iterdir() if not is_hidden(p)] if folder.is_dir() else []
     if not files:
         with doudi.connect() as con:
             clear_period(con, source, period)
@@ -97,10 +94,12 @@ def _ingest(
         delivery = ingest_source(
             source, period, folder, doudi.inbox_path, doudi.key(), doudi.out_path / "spool"
         )
-    except FileRejected as rejected:
+    except FilesRejected as rejected:  # one line per file: the run names them all
         raise dg.Failure(
-            description=f"{source}: input rejected: {rejected.path.name}: {rejected.reason}",
-            metadata={"file": str(rejected.path), "reason": rejected.reason},
+            description="\n".join(
+                f"{source}: input rejected: {r.path.name}: {r.reason}" for r in rejected.rejections
+            ),
+            metadata={"files": [str(r.path) for r in rejected.rejections]},
             allow_retries=False,
         ) from rejected
     for warning in delivery.warnings:

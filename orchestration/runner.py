@@ -1,71 +1,161 @@
-"""Execute the `monthly` job for one period and print a summary a person can act on."""
+"""Execute the `monthly` job for one or more periods and print a summary a person can act on.
+
+The terminal gets one line per problem and the path of the run's log; Dagster's event
+log, tracebacks and dbt's own output go to that log (and to the Dagster run), never to
+the terminal.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import shutil
 import sys
+import uuid
+from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
 
 import dagster as dg
 import duckdb
 import polars as pl
 
 from doudi_core.config import load_config
-from doudi_core.pseudonym import PseudonymKeyError, load_key
 from doudi_core.runlock import RunInProgress, run_lock
 from doudi_core.settings import Paths
+from expectations import report
 from ingest.load import table_exists
+from orchestration import preflight
+from orchestration.dbt_assets import doudi_dbt_models
 from orchestration.definitions import defs, resources_for
 from orchestration.resources import DoudiResource
+from workbooks.publications import published_sources
+
+LEADS_STEP = "leads__lead_states"
+DBT_STEP = doudi_dbt_models.op.name
 
 
-def run_period(period: str, paths: Paths) -> int:
+def _ingested(result: dg.ExecuteInProcessResult) -> set[str]:
+    """The sources this run loaded (a failed ingest's figures in the warehouse are older)."""
+    return {
+        event.asset_key.path[1]
+        for event in result.get_asset_materialization_events()
+        if event.asset_key.path[0] == "ingested"
+    }
+
+
+def run_periods(periods: list[str], paths: Paths, replace: bool = False) -> int:
+    """Run the periods in order (each month's leads build on the month before).
+
+    Every check that can refuse the run comes first, for every period, before anything
+    is written; a period already published is not republished from fewer deliveries
+    unless `replace`.
+    """
     try:
+        preflight.check_key()
+        preflight.check_inbox(paths.inbox, periods)
         with run_lock(paths.out):
-            return _run_period(period, paths)
+            preflight.check_published(paths.warehouse, paths.inbox, periods, replace)
+            paths.prepare_dagster_home()
+            for period in periods:
+                status = _run_period(period, paths)
+                if status:
+                    return status
+            return 0
+    except preflight.Refused as refused:
+        for problem in refused.problems:
+            print(f"doudi run: {problem}", file=sys.stderr)
+        return refused.status
     except RunInProgress as error:
         print(f"doudi run: {error}", file=sys.stderr)
         return 3
 
 
+def run_period(period: str, paths: Paths, replace: bool = False) -> int:
+    return run_periods([period], paths, replace)
+
+
 def _run_period(period: str, paths: Paths) -> int:
+    run_id = str(uuid.uuid4())
+    log = paths.out / "logs" / f"{period}-{run_id[:8]}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
     print(f"doudi run {period}: inbox {paths.inbox}, warehouse {paths.warehouse}")
-    try:
-        load_key(require_explicit=load_config().raw["pseudonym"]["require_explicit_key"])
-    except PseudonymKeyError as error:
-        print(f"doudi run: {error}", file=sys.stderr)
-        return 2
+    started = dt.datetime.now(dt.UTC)
     job = defs.resolve_job_def("monthly")
-    with dg.DagsterInstance.get() as instance:
+    with (
+        log.open("w", encoding="utf-8") as handle,
+        redirect_stdout(handle),
+        redirect_stderr(handle),
+        dg.DagsterInstance.get() as instance,
+    ):
         result = job.execute_in_process(
             partition_key=period,
             instance=instance,
             raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+            run_id=run_id,
+            run_config={"loggers": {"console": {"config": {"log_level": "DEBUG"}}}},
             resources=resources_for(DoudiResource.from_paths(paths)),
         )
-    _print_accounting(period, paths)
-    blocked = _print_quality(period, paths)
-    if result.success and not blocked:
+    _print_accounting(period, paths, _ingested(result))
+    blocked, warned = _print_quality(period, paths)
+    failures = _failures(result)
+    for line in failures:
+        print(line, file=sys.stderr)
+    if any(event.is_step_start and event.step_key == DBT_STEP for event in result.all_events):
+        _print_dbt(paths.out / "dbt" / period)
+    problems = [*blocked, *failures]
+    succeeded = result.success and not problems
+    _render_report(period, paths, run_id, started, succeeded, problems, warned)
+    if succeeded:
         _print_leads(period, paths)
-        print(f"run {period}: completed (Dagster run {result.run_id[:8]})")
+        print(f"run {period}: completed (Dagster run {run_id[:8]}; log {log})")
         return 0
-    for event in result.all_events:
-        if event.is_step_failure and "blocking_gate" not in (event.step_key or ""):
-            print(
-                f"FAILED {event.step_key}: {_failure_message(event.step_failure_data)}",
-                file=sys.stderr,
-            )
-    removed = unpublish(period, paths)
     print(
-        f"run {period}: FAILED; no leads or workbooks published for {period}"
-        + (f" (removed the earlier {', '.join(removed)})" if removed else ""),
+        f"run {period}: FAILED. {_publication_after_failure(result, period, paths)}",
         file=sys.stderr,
     )
+    print(f"  full detail (tracebacks, Dagster events, dbt): {log}", file=sys.stderr)
     return 1
 
 
+def _failures(result: dg.ExecuteInProcessResult) -> list[str]:
+    """One line per problem of each failed step (a source's step names every rejected file);
+    failed blocking gates are printed from the recorded quality results instead."""
+    lines = []
+    for event in result.all_events:
+        if event.is_step_failure and "blocking_gate" not in (event.step_key or ""):
+            step = (event.step_key or "run").replace("__", "/")
+            for problem in _failure_message(event.step_failure_data).splitlines():
+                problem = problem.strip()
+                if problem:
+                    named = problem.startswith(f"{step}:")  # a source's own message names it
+                    lines.append(f"FAILED {problem}" if named else f"FAILED {step}: {problem}")
+    return lines
+
+
+def _publication_after_failure(result: dg.ExecuteInProcessResult, period: str, paths: Paths) -> str:
+    """A failed run publishes nothing for its period and leaves an earlier publication of it
+    as it was. Only when this run had already replaced the leads file (the failure came
+    later, writing workbooks) are the period's outputs removed: half of a publication is
+    worse than none."""
+    wrote_leads = any(
+        event.is_step_success and event.step_key == LEADS_STEP for event in result.all_events
+    )
+    if wrote_leads:
+        removed = unpublish(period, paths)
+        return f"no leads or workbooks published for {period} (removed {', '.join(removed)})"
+    con = _read_only(paths)
+    try:
+        earlier = con is not None and published_sources(con, period) is not None
+    finally:
+        if con is not None:
+            con.close()
+    if earlier:
+        return f"the leads and workbooks published earlier for {period} stand unchanged"
+    return f"no leads or workbooks published for {period}"
+
+
 def unpublish(period: str, paths: Paths) -> list[str]:
-    """A failed run leaves no leads file or workbooks for its period (earlier periods untouched)."""
+    """Remove the period's leads file and workbooks (earlier periods untouched)."""
     removed = []
     leads = paths.out / "leads" / f"{period}.parquet"
     if leads.exists():
@@ -78,14 +168,46 @@ def unpublish(period: str, paths: Paths) -> list[str]:
     return removed
 
 
-def _print_quality(period: str, paths: Paths) -> int:
-    """Print failed blocking gates (to stderr) and tolerated warnings; returns how many blocked."""
-    if not paths.warehouse.exists():
-        return 0
-    con = duckdb.connect(str(paths.warehouse), read_only=True)
+def _read_only(paths: Paths) -> duckdb.DuckDBPyConnection | None:
+    return (
+        duckdb.connect(str(paths.warehouse), read_only=True) if paths.warehouse.exists() else None
+    )
+
+
+def _render_report(
+    period: str,
+    paths: Paths,
+    run_id: str,
+    started: dt.datetime,
+    succeeded: bool,
+    problems: list[str],
+    warned: int,
+) -> None:
+    outcome = report.RunOutcome(
+        run_id=run_id,
+        started=started.strftime("%Y-%m-%d %H:%M UTC"),
+        config_version=load_config().version,
+        completed=succeeded,
+        problems=problems,
+        warnings=warned,
+    )
+    con = duckdb.connect(str(paths.warehouse)) if paths.warehouse.exists() else duckdb.connect()
+    try:
+        path = report.render(con, paths.out, period, outcome)
+    finally:
+        con.close()
+    print(f"quality report: {path}")
+
+
+def _print_quality(period: str, paths: Paths) -> tuple[list[str], int]:
+    """Print failed blocking gates (to stderr) and tolerated warnings; returns the blocking
+    lines and how many warnings were tolerated."""
+    con = _read_only(paths)
+    if con is None:
+        return [], 0
     try:
         if not table_exists(con, "ingested", "quality_results"):
-            return 0
+            return [], 0
         rows = con.sql(
             "SELECT source, severity, what, expectation, unexpected_count, element_count, observed, examples "
             "FROM ingested.quality_results WHERE period = ? AND NOT success ORDER BY severity, source, what",
@@ -93,17 +215,18 @@ def _print_quality(period: str, paths: Paths) -> int:
         ).pl()
     finally:
         con.close()
-    blocked = rows.filter(pl.col("severity") == "blocking")
-    for r in blocked.iter_rows(named=True):
-        print(f"BLOCKED {r['source']}: {_describe(r)}", file=sys.stderr)
+    blocked = [
+        f"BLOCKED {r['source']}: {_describe(r)}"
+        for r in rows.filter(pl.col("severity") == "blocking").iter_rows(named=True)
+    ]
+    for line in blocked:
+        print(line, file=sys.stderr)
     tolerated = rows.filter(pl.col("severity") == "warning")
     if tolerated.height:
-        print(
-            f"Quality warnings tolerated ({tolerated.height}); report: {paths.out / 'quality' / period / 'index.html'}"
-        )
+        print(f"Quality warnings tolerated ({tolerated.height}):")
         for r in tolerated.iter_rows(named=True):
             print(f"  warning {r['source']}: {_describe(r)}")
-    return blocked.height
+    return blocked, tolerated.height
 
 
 def _describe(r: dict) -> str:
@@ -126,36 +249,57 @@ def _failure_message(data) -> str:
     return error.message.strip() if error else "unknown error"
 
 
-def _print_accounting(period: str, paths: Paths) -> None:
-    if not paths.warehouse.exists():
+def _print_dbt(folder: Path) -> None:
+    """dbt's result in one line; its full log stays in OUT/dbt/<period>/dbt.log."""
+    results = folder / "run_results.json"
+    if not results.exists():
         return
-    con = duckdb.connect(str(paths.warehouse), read_only=True)
+    nodes = json.loads(results.read_text(encoding="utf-8"))["results"]
+    kinds = {"model": 0, "test": 0, "unit_test": 0}
+    statuses: dict[str, int] = {}
+    for node in nodes:
+        kind = node["unique_id"].split(".")[0]
+        kinds[kind] = kinds.get(kind, 0) + 1
+        statuses[node["status"]] = statuses.get(node["status"], 0) + 1
+    outcome = ", ".join(f"{n} {status}" for status, n in sorted(statuses.items()))
+    print(
+        f"dbt: {kinds['model']} models, {kinds['test']} tests, {kinds['unit_test']} unit tests: "
+        f"{outcome} (log {folder / 'dbt.log'})"
+    )
+
+
+def _print_accounting(period: str, paths: Paths, ingested: set[str]) -> None:
+    con = _read_only(paths)
+    if con is None:
+        return
     try:
         if not table_exists(con, "ingested", "file_accounting"):
             return
         frame = con.sql(
-            "SELECT source, file, rows_read, rows_loaded, rows_quarantined FROM ingested.file_accounting "
-            "WHERE period = ? ORDER BY source, file",
-            params=[period],
+            "SELECT source, file, rows_read, rows_loaded, rows_quarantined, rows_skipped "
+            "FROM ingested.file_accounting WHERE period = ? AND list_contains(?, source) "
+            "ORDER BY source, file",
+            params=[period, sorted(ingested)],
         ).pl()
         reasons = con.sql(
-            "SELECT source, reason, count(*) AS n FROM ingested.quarantine WHERE period = ? "
-            "GROUP BY ALL ORDER BY source, reason",
-            params=[period],
+            "SELECT source, reason, count(*) AS n FROM ingested.quarantine "
+            "WHERE period = ? AND list_contains(?, source) GROUP BY ALL ORDER BY source, reason",
+            params=[period, sorted(ingested)],
         ).pl()
     finally:
         con.close()
     by_source = frame.group_by("source", maintain_order=True).agg(
-        pl.len().alias("files"), pl.col("rows_read", "rows_loaded", "rows_quarantined").sum()
+        pl.len().alias("files"),
+        pl.col("rows_read", "rows_loaded", "rows_quarantined", "rows_skipped").sum(),
     )
-    print(f"\nRow accounting for {period} (rows read = loaded + quarantined):")
+    print(f"\nRow accounting for {period} (rows read = loaded + quarantined + skipped):")
     for row in by_source.iter_rows(named=True):
-        ok = (
-            "ok" if row["rows_read"] == row["rows_loaded"] + row["rows_quarantined"] else "MISMATCH"
-        )
+        balanced = row["rows_loaded"] + row["rows_quarantined"] + row["rows_skipped"]
+        ok = "ok" if row["rows_read"] == balanced else "MISMATCH"
+        skipped = f"  skipped {row['rows_skipped']:>7,}" if row["rows_skipped"] else ""
         print(
             f"  {row['source']:<11} {row['files']:>2} files  read {row['rows_read']:>10,}  "
-            f"loaded {row['rows_loaded']:>10,}  quarantined {row['rows_quarantined']:>7,}  {ok}"
+            f"loaded {row['rows_loaded']:>10,}  quarantined {row['rows_quarantined']:>7,}{skipped}  {ok}"
         )
     if reasons.height:
         print(

@@ -1,6 +1,8 @@
 """The file-arrival sensor and the monthly schedule."""
 
+import datetime as dt
 import json
+from zoneinfo import ZoneInfo
 
 import dagster as dg
 
@@ -46,7 +48,31 @@ def test_folders_that_are_not_periods_are_ignored(tmp_path, monkeypatch):
     assert _tick().run_requests == []
 
 
-def test_the_monthly_schedule_runs_the_previous_month():
+def _scheduled_partition(moment: dt.datetime) -> str:
+    schedule = defs.resolve_schedule_def("monthly_schedule")
+    with dg.instance_for_test() as instance:
+        context = dg.build_schedule_context(
+            instance=instance,
+            scheduled_execution_time=moment,
+            repository_def=defs.get_repository_def(),
+        )
+        (request,) = schedule.evaluate_tick(context).run_requests
+    return request.partition_key
+
+
+def test_the_monthly_schedule_runs_the_previous_month_at_six_in_shanghai():
+    """The issue's instant: evaluated at 2026-11-05 06:00 it requests 2026-10, not 2026-11."""
     schedule = defs.resolve_schedule_def("monthly_schedule")
     assert schedule.cron_schedule == "0 6 5 * *"
+    assert schedule.execution_timezone == "Asia/Shanghai"
     assert schedule.job_name == "monthly"
+    shanghai = ZoneInfo("Asia/Shanghai")
+    assert _scheduled_partition(dt.datetime(2026, 11, 5, 6, tzinfo=shanghai)) == "2026-10"
+    # January runs December of the year before
+    assert _scheduled_partition(dt.datetime(2027, 1, 5, 6, tzinfo=shanghai)) == "2026-12"
+
+
+def test_the_schedules_month_is_shanghais_not_utcs():
+    """2026-11-30 22:00 UTC is already 1 December in Shanghai: the month before is November."""
+    moment = dt.datetime(2026, 11, 30, 22, tzinfo=dt.UTC)
+    assert _scheduled_partition(moment) == "2026-11"

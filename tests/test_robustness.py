@@ -40,7 +40,9 @@ def _ingest(tmp_path, key, files):
 
 def _balanced(delivery):
     acc = delivery.accounting
-    return (acc["rows_read"] == acc["rows_loaded"] + acc["rows_quarantined"]).all()
+    return (
+        acc["rows_read"] == acc["rows_loaded"] + acc["rows_quarantined"] + acc["rows_skipped"]
+    ).all()
 
 
 def test_a_truncated_csv_quarantines_the_cut_row(tmp_path, key):
@@ -141,14 +143,49 @@ def test_the_same_delivery_placed_twice_counts_once(tiny_city, key, tmp_path):
         .equals(once.table("medical").sort("settlement_id"))
     )
     assert _balanced(twice)
-    copies = twice.vault["quarantine"].filter(pl.col("file").str.starts_with("zz_copy_"))
-    assert set(copies["reason"]) == {"DUPLICATE_ROW"}
+    # "Recognise a whole-file duplicate (same SHA-256, or every row an exact duplicate of an
+    # earlier file's) and skip it with a warning and its own line in the accounting" (issue 21)
+    copies = twice.accounting.filter(pl.col("file").str.starts_with("zz_copy_"))
+    assert copies.height == 8
+    assert (copies["rows_skipped"] == copies["rows_read"]).all() and copies["rows_read"].sum() > 0
+    assert (copies["rows_loaded"] == 0).all() and (copies["rows_quarantined"] == 0).all()
+    assert twice.vault["quarantine"].equals(once.vault["quarantine"])
+    assert sum("byte-identical to" in w for w in twice.warnings) == 8
+
+
+def test_a_resend_of_the_same_rows_under_another_name_and_format_is_skipped(tmp_path, key):
+    """The rows of a.csv again, re-encoded (GB18030) and in another row order: skipped; a file
+    that adds one new row to them is a delivery of its own and is loaded."""
+    other = ROW.replace("321302199001011234", "11010519491231002X").replace(
+        "32130219900101123400", "11010519491231002X11"
+    )
+    delivery = _ingest(
+        tmp_path,
+        key,
+        {
+            "a.csv": f"{HEADER}\n{ROW}\n{other}\n".encode(),
+            "b_resend.csv": f"{HEADER}\n{other}\n{ROW}\n".encode("gb18030"),
+            "c_more.csv": f"{HEADER}\n{ROW}\n{ROW.replace('张三', '李四')}\n".encode(),
+        },
+    )
+    acc = {r["file"]: r for r in delivery.accounting.iter_rows(named=True)}
+    assert acc["b_resend.csv"]["rows_skipped"] == 2 and acc["b_resend.csv"]["rows_quarantined"] == 0
+    assert acc["c_more.csv"]["rows_skipped"] == 0 and acc["c_more.csv"]["rows_read"] == 2
+    assert acc["a.csv"]["rows_loaded"] == 2
+    assert any("b_resend.csv: skipped" in w and "every row already" in w for w in delivery.warnings)
+    assert (
+        delivery.accounting["rows_read"]
+        == delivery.accounting["rows_loaded"]
+        + delivery.accounting["rows_quarantined"]
+        + delivery.accounting["rows_skipped"]
+    ).all()
 
 
 def test_a_second_run_on_the_same_output_stops_with_a_clear_message(tmp_path, capsys):
     paths = Paths(
         inbox=tmp_path / "inbox", out=tmp_path / "out", warehouse=tmp_path / "out" / "w.duckdb"
     )
+    _deliver(tmp_path, {"a.csv": f"{HEADER}\n{ROW}\n".encode()})
     with run_lock(paths.out):
         assert run_period("2026-10", paths) == 3
         assert f"another doudi run (pid {os.getpid()})" in capsys.readouterr().err

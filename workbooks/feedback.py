@@ -15,6 +15,7 @@ import duckdb
 import openpyxl
 import polars as pl
 
+from ingest.arrivals import is_hidden
 from ingest.delivery import Delivery, no_identities
 from ingest.load import table_exists
 from ingest.values import parse_date
@@ -126,7 +127,7 @@ def read_workbook(path: Path) -> tuple[list[dict], int, str | None]:
 def read_folder(folder: Path) -> Returned:
     rows, unanswered, rejected = [], {}, {}
     paths = (
-        sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith((".", "~$")))
+        sorted(p for p in folder.iterdir() if p.is_file() and not is_hidden(p))
         if folder.is_dir()
         else []
     )
@@ -275,6 +276,7 @@ def delivery(folder: Path, period: str, issued: pl.DataFrame, as_of: dt.date) ->
             (pl.col("rows_loaded") + pl.col("rows_quarantined")).alias("rows_read"),
             "rows_loaded",
             "rows_quarantined",
+            pl.lit(0, dtype=pl.Int64).alias("rows_skipped"),
         )
     )
     warnings = [f"{name}: rejected whole: {why}" for name, why in returned.rejected_files.items()]

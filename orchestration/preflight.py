@@ -1,0 +1,80 @@
+"""What `doudi run` checks before it writes anything: the pseudonym key, the inbox, and that
+a published period is not overwritten by a run with fewer deliveries.
+
+Imports neither Dagster nor dbt: a refusal comes at once, before the runner loads.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from doudi_core.config import load_config
+from doudi_core.pseudonym import PseudonymKeyError, load_key
+from ingest.arrivals import delivered_sources
+from ingest.sources import SOURCES
+from workbooks.publications import published_sources
+
+BAD_ARGUMENTS = 2  # the exit status of a refusal before anything ran
+NOT_REPLACED = 4  # a published period that this inbox would republish from fewer deliveries
+
+
+class Refused(Exception):
+    """The run cannot start; `problems` are the lines to print, `status` the exit status."""
+
+    def __init__(self, problems: list[str], status: int = BAD_ARGUMENTS):
+        super().__init__("; ".join(problems))
+        self.problems = problems
+        self.status = status
+
+
+def check_key() -> None:
+    try:
+        load_key(require_explicit=load_config().raw["pseudonym"]["require_explicit_key"])
+    except PseudonymKeyError as error:
+        raise Refused([str(error)]) from error
+
+
+def check_inbox(inbox: Path, periods: list[str]) -> None:
+    """Every period's folder exists and delivers at least one source (feedback alone is none)."""
+    if not inbox.is_dir():
+        raise Refused(
+            [f"the inbox {inbox} does not exist or is not a folder: check --inbox (or DOUDI_INBOX)"]
+        )
+    problems = []
+    for period in periods:
+        folder = inbox / period
+        if not folder.is_dir():
+            problems.append(
+                f"{period}: no folder {folder} in the inbox: check --inbox and --period"
+            )
+        elif not delivered_sources(inbox, period):
+            problems.append(
+                f"{period}: {folder} delivers no source (no files in any of "
+                f"{', '.join(SOURCES)}; feedback alone is no delivery)"
+            )
+    if problems:
+        raise Refused(problems)
+
+
+def check_published(warehouse: Path, inbox: Path, periods: list[str], replace: bool) -> None:
+    """Refuse to republish a period from fewer deliveries than its published run had."""
+    if replace or not warehouse.exists():
+        return
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        published = {period: published_sources(con, period) for period in periods}
+    finally:
+        con.close()
+    problems = []
+    for period, sources in published.items():
+        missing = [s for s in sources or [] if s not in delivered_sources(inbox, period)]
+        if missing:
+            problems.append(
+                f"{period} was published from {', '.join(sources)}; {inbox / period} has no "
+                f"files for {', '.join(missing)}. Nothing was changed. To publish {period} again "
+                "without them (their earlier deliveries stand in), run with --replace"
+            )
+    if problems:
+        raise Refused(problems, NOT_REPLACED)
