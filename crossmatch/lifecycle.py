@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 
 import polars as pl
 
@@ -51,6 +52,8 @@ STATE_SCHEMA = {
     "county_code": pl.String,
     "town_code": pl.String,
     "rule_version": pl.String,
+    # the rule's configuration section when the lead was raised (JSON): its thresholds
+    "rule_thresholds": pl.String,
 }
 
 
@@ -84,7 +87,15 @@ def advance(
     hits:     this period's rule hits (crossmatch.rules.evaluate)
     closures: lead_id, result for verification results returned this period that close a lead
     """
-    previous = previous.select(list(STATE_SCHEMA)).cast(STATE_SCHEMA)
+    previous = _latest_episodes(
+        previous.with_columns(
+            pl.lit(None, dtype=pl.String).alias(c)
+            for c in STATE_SCHEMA
+            if c not in previous.columns
+        )
+        .select(list(STATE_SCHEMA))
+        .cast(STATE_SCHEMA)
+    )
     due = _due_dates(as_of, config, calendar)
     closed_now = dict(zip(closures["lead_id"], closures["result"], strict=True))
     hit_rows = {(r["rule_code"], r["person_key"]): r for r in hits.iter_rows(named=True)}
@@ -97,16 +108,17 @@ def advance(
         state = prev["state"]
         if state == OPEN and prev["lead_id"] in closed_now:
             result = closed_now[prev["lead_id"]]
-            rows.append(
-                _carry(
-                    prev,
-                    period,
-                    VERIFIED,
-                    closed_period=period,
-                    closed_result=result,
-                    left_condition=hit is None,
-                )
+            closed = _carry(
+                prev,
+                period,
+                VERIFIED,
+                closed_period=period,
+                closed_result=result,
+                left_condition=hit is None,
             )
+            rows.append(closed)
+            if hit is not None and _reraise(closed, hit, config):  # changed within the period
+                rows.append(_new(hit, period, prev["episode"] + 1, due, config))
         elif state == OPEN and hit is not None:
             rows.append(_listed(prev, hit, period, CONTINUING, config))
         elif state == OPEN:
@@ -129,6 +141,21 @@ def advance(
     for key in sorted(set(hit_rows) - seen):
         rows.append(_new(hit_rows[key], period, 1, due, config))
     return pl.DataFrame(rows, schema=STATE_SCHEMA).sort("lead_id")
+
+
+def _latest_episodes(previous: pl.DataFrame) -> pl.DataFrame:
+    """One row per (rule, person): its latest episode. A period holds two when a lead was
+    answered and, its situation having materially changed in the same period, raised anew."""
+    return previous.sort("episode").unique(["rule_code", "person_key"], keep="last")
+
+
+def thresholds(rule: str, config: Config) -> str:
+    """The rule's configuration section as raised under, less the texts shown to caseworkers."""
+    section = {k: v for k, v in config.rule(rule).items() if k not in ("name", "action")}
+    if rule == "MED_OOP_BELOW_LINE":  # its standard is per county, and its material change
+        section["dibao_standard_yuan"] = config.county_figures("dibao_standard_yuan")
+        section["threshold_yuan"] = config.rule("MED_OOP_UNCOVERED")["threshold_yuan"]
+    return json.dumps(section, ensure_ascii=False, sort_keys=True)
 
 
 def _reraise(prev: dict, hit: dict, config: Config) -> bool:
@@ -170,6 +197,7 @@ def _new(hit: dict, period: str, episode: int, due: dict[bool, dt.date], config:
         "county_code": hit["county_code"],
         "town_code": hit["town_code"],
         "rule_version": config.version,
+        "rule_thresholds": thresholds(hit["rule_code"], config),
     }
 
 
@@ -187,6 +215,7 @@ def _listed(prev: dict, hit: dict, period: str, status: str, config: Config) -> 
         "county_code": hit["county_code"],
         "town_code": hit["town_code"],
         "rule_version": config.version,
+        "rule_thresholds": thresholds(hit["rule_code"], config),
     }
 
 

@@ -28,8 +28,6 @@ LEAD_COLUMNS = {
     "household_id": pl.String,
     "town_code": pl.String,
 }
-SEVERE_GRADES = ["一级", "二级"]
-MENTAL = ["智力", "精神"]
 
 
 def yuan(fen: pl.Expr) -> pl.Expr:
@@ -201,9 +199,9 @@ def dis_living_subsidy_missing(ctx: Context) -> pl.DataFrame:
     households = ctx.households.filter(
         pl.col("in_care") & pl.col("household_category").is_in(spec["categories"])
     )
-    members = ctx.inputs.lowincome.filter(pl.col("category") != "特困").join(
-        households.select("household_id", "household_category"), on="household_id"
-    )
+    members = ctx.inputs.lowincome.filter(
+        ~pl.col("category").is_in(spec["excluded_member_categories"])
+    ).join(households.select("household_id", "household_category"), on="household_id")
     hits = members.select("person_key", "household_id", "household_category").join(
         ctx.counting_certificates.filter(~pl.col("living_subsidy")), on="person_key"
     )
@@ -333,7 +331,7 @@ def child_unsupported(ctx: Context) -> pl.DataFrame:
         household_mother=pl.col("person_key").filter(pl.col("id_sex") == "女").first(),
     )
     protected = ctx.inputs.lowincome.filter(
-        (pl.col("status") == "在保") & pl.col("category").is_in(["孤儿", "事实无人抚养儿童"])
+        (pl.col("status") == "在保") & pl.col("category").is_in(spec["protected_categories"])
     ).select("person_key")
     children = (
         hukou.filter(
@@ -394,8 +392,11 @@ def _parent_facts(ctx: Context, spec: dict) -> pl.DataFrame:
     )
     cert = (
         ctx.counting_certificates.filter(
-            pl.col("grade").is_in(SEVERE_GRADES)
-            | (pl.col("grade").is_in(["三级", "四级"]) & pl.col("category").is_in(MENTAL))
+            pl.col("grade").is_in(spec["unable_grades"])
+            | (
+                pl.col("grade").is_in(spec["unable_mental_grades"])
+                & pl.col("category").is_in(spec["unable_mental_categories"])
+            )
         )
         .sort("grade")
         .group_by("person_key")
@@ -453,12 +454,14 @@ def review_due(ctx: Context) -> pl.DataFrame:
         .agg(
             unstable=(
                 pl.col("age").is_between(spec["working_age_min"], spec["working_age_max"])
-                & pl.col("work_ability").is_in(["有", "部分"])
+                & pl.col("work_ability").is_in(spec["unstable_work_abilities"])
             ).any()
         )
     )
     households = (
-        ctx.households.filter(pl.col("in_care") & (pl.col("household_category") == "低保"))
+        ctx.households.filter(
+            pl.col("in_care") & pl.col("household_category").is_in(spec["categories"])
+        )
         .join(able, on="household_id", how="left")
         .with_columns(
             months=pl.when(pl.col("unstable"))

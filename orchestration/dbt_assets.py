@@ -34,11 +34,22 @@ class DoudiDbtTranslator(DagsterDbtTranslator):
 
 
 def dbt_vars(config) -> dict:
+    """What the marts take from config/doudi.toml: the same figures and lists as the rules."""
     wages = config.raw["minimum_wage_yuan"]
+    living = config.rule("DIS_LIVING_SUBSIDY_MISSING")
+    care = config.rule("DIS_CARE_SUBSIDY_MISSING")
     return {
         "minimum_wage_yuan": config.county_figures("minimum_wage_yuan"),
         "minimum_wage_placeholder": bool(wages.get("placeholder", False)),
         "care_standard_shares": config.raw["care_standard_shares"],
+        "living_subsidy": {
+            "categories": living["categories"],
+            "excluded_member_categories": living["excluded_member_categories"],
+        },
+        "care_subsidy": {
+            "grades": care["grades"],
+            "grade_three_categories": care["grade_three_categories"],
+        },
     }
 
 

@@ -1,7 +1,9 @@
 """Lead identity and lifecycle (rules.md), and working-day due dates."""
 
 import datetime as dt
+import json
 
+import chinese_calendar
 import polars as pl
 import pytest
 
@@ -107,6 +109,46 @@ def test_a_verified_medical_lead_returns_only_after_a_material_increase():
     assert [s for _, s in _listed(big_rise)] == ["新增"]
 
 
+def test_a_lead_answered_in_a_period_whose_spending_already_rose_is_raised_anew_in_it():
+    """A medical lead answered 不属实 in P whose 365-day total in P already exceeds the total it
+    was last listed with by at least the threshold is re-raised in P itself, 新增 with a new
+    线索编号 (issue 21; rules.md: "raised again ... when the 365-day out-of-pocket total
+    exceeds the total that the closed lead showed in the last period it was listed by at
+    least the rule's threshold")."""
+    m = {"rule_code": "MED_OOP_UNCOVERED", "person_key": 9}
+    first = _step(EMPTY, _hits({**m, "oop_fen": 2_500_000}), "2026-08")
+    answered = pl.DataFrame({"lead_id": first["lead_id"].to_list(), "result": ["不属实"]})
+    risen = _step(first, _hits({**m, "oop_fen": 4_500_000}), "2026-09", answered)
+    closed = risen.filter(pl.col("lead_id") == first["lead_id"][0])
+    assert closed["state"].to_list() == [lifecycle.VERIFIED]
+    assert closed["closed_period"].to_list() == ["2026-09"]
+    ((lead, status),) = _listed(risen)
+    assert status == "新增" and lead != first["lead_id"][0]
+    assert lead == lifecycle.lead_id("MED_OOP_UNCOVERED", 9, 2, "2026-09")
+    # 19,999.99 more is not enough: closed, nothing listed
+    short = _step(first, _hits({**m, "oop_fen": 4_499_999}), "2026-09", answered)
+    assert _listed(short) == [] and short.height == 1
+    # next month the new lead continues, and the answered one is history
+    after = _step(risen, _hits({**m, "oop_fen": 4_600_000}), "2026-10")
+    assert _listed(after) == [(lead, "持续")] and after.height == 1
+
+
+def test_each_lead_records_the_thresholds_it_was_raised_under():
+    """rules.md: "each lead records the rule version and the thresholds it was raised under"."""
+    m = {"rule_code": "MED_OOP_UNCOVERED", "person_key": 9, "oop_fen": 2_500_000}
+    states = _step(EMPTY, _hits(m, A), "2026-09")
+    recorded = {
+        r["rule_code"]: json.loads(r["rule_thresholds"]) for r in states.iter_rows(named=True)
+    }
+    assert recorded["MED_OOP_UNCOVERED"] == {
+        "priority": "中",
+        "threshold_yuan": 20000,
+        "window_days": 365,
+    }
+    assert recorded["DIS_SEVERE_UNCOVERED"]["grades"] == ["一级", "二级"]
+    assert set(states["rule_version"]) == {CONFIG.version}
+
+
 def test_advance_is_deterministic_whatever_the_input_order():
     hits = _hits(A, {**A, "person_key": 3}, {"rule_code": "REVIEW_DUE", "person_key": 5})
     one = _step(EMPTY, hits, "2026-09")
@@ -119,7 +161,18 @@ def test_working_days_observe_holidays_and_make_up_days():
     assert CALENDAR.add_working_days(dt.date(2025, 12, 31), 1) == dt.date(2026, 1, 4)
 
 
-def test_a_year_the_calendar_does_not_know_is_a_clear_error_and_config_can_supply_it():
+def test_a_year_the_calendar_does_not_know_is_a_clear_error_and_config_can_supply_it(
+    monkeypatch,
+):
+    """Whatever years the installed chinese-calendar knows: it is made to know none after 2026."""
+    known = chinese_calendar.is_workday
+
+    def until_2026(day):
+        if day.year > 2026:
+            raise NotImplementedError(f"no data for {day.year}")
+        return known(day)
+
+    monkeypatch.setattr(chinese_calendar, "is_workday", until_2026)
     with pytest.raises(UnknownCalendarYear, match=r"\[calendar.2027\]"):
         CALENDAR.add_working_days(dt.date(2026, 12, 31), 15)
     supplied = WorkCalendar.from_config({"2027": {"holidays": ["2027-01-01"], "workdays": []}})

@@ -10,6 +10,7 @@ import pytest
 
 from benchmarks.bench import rules_against_sql
 from benchmarks.ingest_bound import one_measure
+from doudi_core.config import DEFAULT_CONFIG
 from orchestration.dbt_project import dbt_project
 from orchestration.definitions import all_assets, resources_for
 from orchestration.resources import DoudiResource
@@ -206,3 +207,56 @@ def test_the_ingest_bound_times_every_part_on_the_periods_tables(run, tiny_city)
     assert all(part["wall_s"] > 0 for part in measure["parts"].values())
     assert measure["rows_loaded"] == period_rows + numbers
     assert numbers < measure["values_hashed"] <= numbers + names
+
+
+def test_a_grade_list_changed_in_the_configuration_moves_both_the_leads_and_the_mart(
+    run, tiny_city, tmp_path, monkeypatch
+):
+    """Every grade list a rule uses comes from config/doudi.toml, for the leads and for the
+    coverage mart alike (issue 21): with DIS_CARE_SUBSIDY_MISSING's grades cut to 一级,
+    二级 holders leave both."""
+    out, _ = run
+    config = DEFAULT_CONFIG.read_text(encoding="utf-8")
+    section = config.index("[rules.DIS_CARE_SUBSIDY_MISSING]")
+    edited = config[:section] + config[section:].replace(
+        'grades = ["一级", "二级"]', 'grades = ["一级"]', 1
+    )
+    assert edited != config
+    (tmp_path / "doudi.toml").write_text(edited, encoding="utf-8")
+    monkeypatch.setenv("DOUDI_CONFIG", str(tmp_path / "doudi.toml"))
+    narrowed = tmp_path / "out"
+    resource = DoudiResource(
+        inbox=str(tiny_city), out=str(narrowed), warehouse=str(narrowed / "warehouse.duckdb")
+    )
+    assert dg.materialize(
+        all_assets, partition_key="2026-08", resources=resources_for(resource)
+    ).success
+
+    def care_leads(folder):
+        leads = pl.read_parquet(folder / "leads" / "2026-08.parquet")
+        return leads.filter(pl.col("rule_code") == "DIS_CARE_SUBSIDY_MISSING")["evidence"]
+
+    before, after = care_leads(out), care_leads(narrowed)
+    assert before.str.contains("二级").any()
+    assert not after.str.contains("二级").any() and 0 < after.len() < before.len()
+
+    def eligible(folder):
+        con = duckdb.connect(str(folder / "warehouse.duckdb"), read_only=True)
+        try:
+            mart = con.sql(
+                "SELECT sum(care_subsidy_eligible)::BIGINT FROM marts.disability_subsidy_coverage "
+                "WHERE period = '2026-08'"
+            ).fetchall()[0][0]
+            expected = con.sql(  # computed here from the ingested certificates, not by dbt
+                "SELECT count(*) FILTER (WHERE grade = '一级' OR "
+                "(grade = '三级' AND category IN ('智力', '精神'))), "
+                "count(*) FILTER (WHERE grade IN ('一级', '二级') OR "
+                "(grade = '三级' AND category IN ('智力', '精神'))) "
+                "FROM ingested.disability WHERE period = '2026-08' AND certificate_state = '有效'"
+            ).fetchall()[0]
+        finally:
+            con.close()
+        return mart, expected
+
+    (mart_before, (_, wide)), (mart_after, (narrow, _)) = eligible(out), eligible(narrowed)
+    assert mart_before == wide and mart_after == narrow < wide

@@ -1,6 +1,9 @@
 -- Counting (有效) certificates of each disability snapshot, with eligibility for the two
--- subsidies (rules.md: living subsidy for members of 在保 低保/低保边缘 households, not 特困;
--- care subsidy for grades 一级/二级, or 三级 in 智力/精神) and whether it is enjoyed.
+-- subsidies and whether it is enjoyed. The grades and categories are the rules' own, from
+-- config/doudi.toml (rules.md: living subsidy for members of 在保 低保/低保边缘 households,
+-- not 特困; care subsidy for grades 一级/二级, or 三级 in 智力/精神).
+{%- set living = var('living_subsidy') %}
+{%- set care = var('care_subsidy') %}
 with standing as (
     select d.period, max(l.period) as lowincome_period
     from (select distinct period from {{ ref('stg_disability__certificates') }}) as d
@@ -22,7 +25,9 @@ living_eligible as (
     select m.period, m.person_key
     from {{ ref('stg_lowincome__members') }} as m
     join households as h using (period, household_id)
-    where h.in_care and h.household_category in ('低保', '低保边缘') and m.assistance_category <> '特困'
+    where h.in_care
+        and {{ in_list('h.household_category', living['categories']) }}
+        and not {{ in_list('m.assistance_category', living['excluded_member_categories']) }}
 )
 
 select
@@ -34,8 +39,9 @@ select
     c.disability_grade,
     e.person_key is not null as living_subsidy_eligible,
     c.has_living_subsidy,
-    c.disability_grade in ('一级', '二级')
-        or (c.disability_grade = '三级' and c.disability_category in ('智力', '精神')) as care_subsidy_eligible,
+    {{ in_list('c.disability_grade', care['grades']) }}
+        or (c.disability_grade = '三级'
+            and {{ in_list('c.disability_category', care['grade_three_categories']) }}) as care_subsidy_eligible,
     c.has_care_subsidy
 from {{ ref('stg_disability__certificates') }} as c
 left join standing as s using (period)
