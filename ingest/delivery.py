@@ -352,7 +352,9 @@ def _row_hash(columns: list[str]) -> pl.Expr:
 
 def _keyed(source: str, normalised: pl.DataFrame, key: PseudonymKey) -> pl.DataFrame:
     """One slice's pseudonyms (a city's whole delivery at once is slower, and would not fit)."""
-    normalised = normalised.with_columns(_id_for_key=pl.coalesce("id18", "id_cleaned"))
+    normalised = normalised.with_columns(
+        _id_for_key=pl.coalesce("id18", "id_cleaned", *_missing_number_key(source))
+    )
     if source in NAME_KEYED:
         normalised = normalised.with_columns(
             _name_norm=pl.concat_str(pl.lit("name:"), normalise_name(pl.col("name")))
@@ -360,6 +362,15 @@ def _keyed(source: str, normalised: pl.DataFrame, key: PseudonymKey) -> pl.DataF
     return add_keys(normalised, key, _key_columns(source)).drop(
         "_id_for_key", "_name_norm", strict=False
     )
+
+
+def _missing_number_key(source: str) -> list[pl.Expr]:
+    """A low-income member delivered without a number still raises IDENTITY_MISMATCH, so
+    still needs a pseudonym: one of household and name, in a namespace no number can share."""
+    if source != "lowincome":
+        return []
+    name = normalise_name(pl.col("name"))
+    return [pl.concat_str(pl.lit("no-number:"), pl.col("household"), pl.lit(":"), name)]
 
 
 def _mark_duplicates(frame: pl.DataFrame, source: str, file_order: list[str]) -> pl.DataFrame:
@@ -392,6 +403,8 @@ def _resent_files(
     """Files every row of which is an exact copy of a row of an earlier file (in name order):
     a byte-identical resend, or the same rows under another name. Each of their rows is a
     suspect, so only the suspects are looked at."""
+    if suspects.is_empty():
+        return pl.Series("source_file", [], dtype=pl.String)
     order = {name: i for i, name in enumerate(file_order)}
     rows = suspects.select(
         "source_file",
@@ -409,22 +422,27 @@ def _resent_files(
 
 
 def _skipped_file_warnings(reasons: pl.DataFrame, files: list[RawFile]) -> list[str]:
+    """One warning per resent file, saying whether it is byte-identical to an earlier one."""
     skipped = reasons.filter(pl.col("_reason") == DUPLICATE_FILE).get_column("source_file")
-    digests = {}
+    paths = {f.path.name: f.path for f in files}
     warnings = []
     for name in skipped.unique().sort():
-        path = next(f.path for f in files if f.path.name == name)
-        digests[name] = hashlib.sha256(path.read_bytes()).hexdigest()
+        digest = _sha256(paths[name])
         twins = [
-            f.path.name
-            for f in files
-            if f.path.name < name
-            and f.path.stat().st_size == path.stat().st_size
-            and hashlib.sha256(f.path.read_bytes()).hexdigest() == digests[name]
+            earlier
+            for earlier, path in paths.items()
+            if earlier < name
+            and path.stat().st_size == paths[name].stat().st_size
+            and _sha256(path) == digest
         ]
         how = f"byte-identical to {twins[0]}" if twins else "every row already in an earlier file"
         warnings.append(f"{name}: skipped as a resent file ({how}); its rows count as skipped")
     return warnings
+
+
+def _sha256(path: Path) -> str:
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def _duplicates_among(frame: pl.DataFrame, source: str) -> pl.DataFrame:
@@ -589,7 +607,9 @@ def _vault_people(
             pl.col("_reason").is_in(ID_REASONS) & pl.col("person_key").is_not_null()
         )
         frames.append(
-            invalid.select("person_key", pl.col("_id_cleaned").alias("id_number"), "_raw_name")
+            invalid.select(  # a blank number is shown as delivered: empty
+                "person_key", pl.col("_id_cleaned").fill_null("").alias("id_number"), "_raw_name"
+            )
         )
     people = (  # one row per person first: a city's settlements name each patient many times
         pl.concat(frames)

@@ -1,5 +1,6 @@
 """The dbt project, in its own module: `@dbt_assets` reads the manifest at import."""
 
+import os
 import subprocess
 import sys
 from functools import cached_property
@@ -11,13 +12,23 @@ from packaging.version import Version
 
 DBT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
 DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")  # the venv's dbt, activated or not
+# the builds run it through this wrapper, which has it killed when the run dies
+BOUND_DBT = str(Path(__file__).resolve().parent / "dbt_with_parent")
 
 dbt_project = DbtProject(project_dir=DBT_DIR, profiles_dir=DBT_DIR)
 
 
 def ensure_manifest() -> Path:
-    """Parse the project when its manifest is missing (a fresh clone); `make setup` does it too."""
-    if not dbt_project.manifest_path.exists():
+    """Parse the project when its manifest is missing (a fresh clone) or older than any of the
+    project's files (a model or its YAML edited since): Dagster reads assets from it."""
+    manifest = dbt_project.manifest_path
+    sources = [
+        p
+        for folder in ("models", "macros", "tests")
+        for p in (DBT_DIR / folder).rglob("*")
+        if p.is_file()
+    ] + [DBT_DIR / "dbt_project.yml"]
+    if not manifest.exists() or max(p.stat().st_mtime for p in sources) > manifest.stat().st_mtime:
         subprocess.run(
             [
                 DBT_EXECUTABLE,
@@ -30,7 +41,7 @@ def ensure_manifest() -> Path:
             ],
             check=True,
         )
-    return dbt_project.manifest_path
+    return manifest
 
 
 class DbtCli(DbtCliResource):
@@ -53,4 +64,6 @@ class DbtCli(DbtCliResource):
 
 
 def dbt_cli() -> DbtCli:
-    return DbtCli(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)
+    """The builds' dbt: this environment's, killed with the run that started it."""
+    os.environ["DOUDI_DBT"] = DBT_EXECUTABLE  # read by the wrapper, in dbt's environment
+    return DbtCli(project_dir=dbt_project, dbt_executable=BOUND_DBT)

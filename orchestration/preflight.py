@@ -6,6 +6,9 @@ Imports neither Dagster nor dbt: a refusal comes at once, before the runner load
 
 from __future__ import annotations
 
+import re
+import sys
+import time
 from pathlib import Path
 
 import duckdb
@@ -17,6 +20,7 @@ from ingest.sources import SOURCES
 from workbooks.publications import published_sources
 
 BAD_ARGUMENTS = 2  # the exit status of a refusal before anything ran
+IN_USE = 3  # another run, or what a stopped run left running, holds the outputs
 NOT_REPLACED = 4  # a published period that this inbox would republish from fewer deliveries
 
 
@@ -56,6 +60,37 @@ def check_inbox(inbox: Path, periods: list[str]) -> None:
             )
     if problems:
         raise Refused(problems)
+
+
+def wait_for_warehouse(warehouse: Path, patience_s: float = 300) -> None:
+    """Wait while another process holds the warehouse: a dbt build started by a run that was
+    stopped goes on to its end (seconds) holding the file; refuse after `patience_s`."""
+    if not warehouse.exists():
+        return
+    deadline = time.monotonic() + patience_s
+    said = False
+    while True:
+        try:
+            duckdb.connect(str(warehouse), read_only=True).close()
+            return
+        except duckdb.IOException as error:
+            if "lock" not in str(error).lower():
+                raise
+            holder = re.search(r"\(PID (\d+)\)", str(error))
+            who = f"process {holder.group(1)}" if holder else "another process"
+            if time.monotonic() > deadline:
+                raise Refused(
+                    [f"the warehouse {warehouse} is still held by {who}: stop it, then run again"],
+                    IN_USE,
+                ) from error
+            if not said:
+                print(
+                    f"doudi run: the warehouse is held by {who} (a dbt build of a stopped run?); "
+                    f"waiting up to {patience_s:.0f} s for it to finish",
+                    file=sys.stderr,
+                )
+                said = True
+            time.sleep(0.5)
 
 
 def check_published(warehouse: Path, inbox: Path, periods: list[str], replace: bool) -> None:

@@ -54,6 +54,7 @@ def run_periods(periods: list[str], paths: Paths, replace: bool = False) -> int:
         preflight.check_key()
         preflight.check_inbox(paths.inbox, periods)
         with run_lock(paths.out):
+            preflight.wait_for_warehouse(paths.warehouse)
             preflight.check_published(paths.warehouse, paths.inbox, periods, replace)
             paths.prepare_dagster_home()
             for period in periods:
@@ -67,7 +68,7 @@ def run_periods(periods: list[str], paths: Paths, replace: bool = False) -> int:
         return refused.status
     except RunInProgress as error:
         print(f"doudi run: {error}", file=sys.stderr)
-        return 3
+        return preflight.IN_USE
 
 
 def run_period(period: str, paths: Paths, replace: bool = False) -> int:

@@ -49,14 +49,12 @@ def test_folders_that_are_not_periods_are_ignored(tmp_path, monkeypatch):
 
 
 def _scheduled_partition(moment: dt.datetime) -> str:
+    """The schedule evaluated at `moment`, as the daemon would."""
     schedule = defs.resolve_schedule_def("monthly_schedule")
-    with dg.instance_for_test() as instance:
-        context = dg.build_schedule_context(
-            instance=instance,
-            scheduled_execution_time=moment,
-            repository_def=defs.get_repository_def(),
-        )
-        (request,) = schedule.evaluate_tick(context).run_requests
+    context = dg.build_schedule_context(
+        scheduled_execution_time=moment, repository_def=defs.get_repository_def()
+    )
+    (request,) = schedule.evaluate_tick(context).run_requests
     return request.partition_key
 
 

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from doudi_core.pseudonym import PseudonymCollision, PseudonymKey, add_keys
 from ingest.delivery import (
+    DUPLICATE_FILE,
     SPOOL_LOCK,
     _duplicates_among,
     _mark_duplicates,
@@ -108,7 +109,31 @@ def test_duplicates_checked_among_repeated_keys_equal_checking_every_row(rows, s
         },
         schema_overrides={"_dup_key": pl.String, "_reason": pl.String},
     ).with_columns(pl.col("_raw_hash").hash())
-    assert _mark_duplicates(frame, source).equals(_duplicates_among(frame, source))
+    assert _mark_duplicates(frame, source, ["a.csv"]).equals(_duplicates_among(frame, source))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    first=st.lists(st.integers(0, 6), max_size=8),
+    second=st.lists(st.integers(0, 6), max_size=8),
+)
+def test_a_file_is_skipped_as_resent_exactly_when_every_row_is_in_an_earlier_file(first, second):
+    """Compared with the plain reading of issue 21: "every row an exact duplicate of an
+    earlier file's" (rows are their raw hash here; a row's key is its hash)."""
+    frame = pl.DataFrame(
+        {
+            "source_file": ["a.csv"] * len(first) + ["b.csv"] * len(second),
+            "source_row": list(range(len(first) + len(second))),
+            "_raw_hash": [*first, *second],
+            "_dup_key": [str(v) for v in [*first, *second]],
+            "_reason": [None] * (len(first) + len(second)),
+        },
+        schema_overrides={"_raw_hash": pl.UInt64, "_reason": pl.String},
+    )
+    marked = _mark_duplicates(frame, "hukou", ["a.csv", "b.csv"])
+    skipped = set(marked.filter(pl.col("_reason") == DUPLICATE_FILE)["source_file"])
+    expected = {"b.csv"} if second and set(second) <= set(first) else set()
+    assert skipped == expected
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ import stat
 
 import dagster as dg
 import duckdb
+import openpyxl
 import polars as pl
 import pytest
 
@@ -115,10 +116,22 @@ def test_the_quality_report_and_the_printed_summary_are_clean(run, capsys):
 
 
 def test_the_leads_file_and_workbooks_do_carry_them_for_caseworkers(run):
-    """The one place identity numbers leave the warehouse (outputs.md)."""
+    """The one place identity numbers leave the warehouse (outputs.md): every lead of the file
+    carries its number, and each county's workbook shows exactly its own leads' numbers."""
     paths, _, numbers, _ = run
     leads = pl.read_parquet(paths.out / "leads" / "2026-10.parquet")
-    assert set(leads["id_number"]) <= numbers
+    assert leads.height > 100
+    assert leads["id_number"].null_count() == 0 and set(leads["id_number"]) <= numbers
+    books = sorted((paths.out / "exports" / "2026-10").glob("*.xlsx"))
+    assert {p.name[:6] for p in books} == set(leads["county_code"].drop_nulls())
+    for path in books:
+        shown = []
+        for sheet in openpyxl.load_workbook(path, read_only=True).worksheets[1:]:
+            rows = sheet.iter_rows(values_only=True)
+            column = next(rows).index("公民身份号码")
+            shown += [row[column] for row in rows if row[0]]
+        county = leads.filter(pl.col("county_code") == path.name[:6])
+        assert sorted(shown) == sorted(county["id_number"]), path.name
 
 
 def test_a_production_configuration_refuses_to_run_without_an_explicit_key(monkeypatch, tmp_path):

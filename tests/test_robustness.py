@@ -198,12 +198,25 @@ def _doudi(args, env):
         [sys.executable, "-m", "orchestration.cli", *args],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
     )
+
+
+def _kill_when(process: subprocess.Popen, reached, what: str) -> None:
+    """Kill the run once `reached()` holds; it must still be running then."""
+    deadline = time.monotonic() + 120
+    while not reached():
+        assert process.poll() is None, f"the run ended before {what}"
+        assert time.monotonic() < deadline, f"never reached {what}"
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)
+    assert process.wait() == -signal.SIGKILL, f"the run had ended by {what}"
 
 
 @pytest.mark.slow
 def test_a_run_killed_part_way_then_run_again_gives_the_same_outputs(tiny_city, tmp_path):
+    """Killed while a source is being ingested (its spool exists), after the leads file was
+    written, and while dbt builds: each time the visible files are whole and a second run
+    gives the same leads file, byte for byte."""
     env = {**os.environ, "DAGSTER_HOME": str(tmp_path / "dh")}
     reference = tmp_path / "reference"
     assert (
@@ -213,14 +226,17 @@ def test_a_run_killed_part_way_then_run_again_gives_the_same_outputs(tiny_city, 
         == 0
     )
     expected = hashlib.sha256((reference / "leads" / "2026-08.parquet").read_bytes()).hexdigest()
-    for delay in (2.0, 5.0, 8.0):
-        out = tmp_path / f"killed_{delay}"
+    moments = {
+        "ingesting": lambda out: any((out / "spool").glob("doudi-spool-*")),
+        "leads written": lambda out: (out / "leads" / "2026-08.parquet").exists(),
+        "dbt building": lambda out: (out / "dbt" / "2026-08").exists(),
+    }
+    for moment, reached in moments.items():
+        out = tmp_path / moment.replace(" ", "_")
         process = _doudi(
             ["run", "--period", "2026-08", "--inbox", str(tiny_city), "--out", str(out)], env
         )
-        time.sleep(delay)
-        process.send_signal(signal.SIGKILL)
-        process.wait()
+        _kill_when(process, lambda out=out, reached=reached: reached(out), moment)
         # atomic writes: a temporary file has a hidden name; whatever is visible is whole
         visible = [
             p
@@ -239,4 +255,4 @@ def test_a_run_killed_part_way_then_run_again_gives_the_same_outputs(tiny_city, 
             == 0
         )
         again = hashlib.sha256((out / "leads" / "2026-08.parquet").read_bytes()).hexdigest()
-        assert again == expected, f"killed after {delay}s"
+        assert again == expected, f"killed while {moment}"

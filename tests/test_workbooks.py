@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from doudi_core.config import load_config
 from doudi_core.period import as_of
 from doudi_core.places import COUNTIES
 from orchestration.definitions import all_assets, resources_for
@@ -21,6 +22,7 @@ from workbooks import export
 from workbooks.layout import LEAD_HEADERS, RESULTS, row_lines
 
 FIRST, SECOND = "2026-09", "2026-10"
+CONFIG = load_config()
 WRITTEN_AT = dt.datetime(2026, 11, 2, 9, 30)
 
 
@@ -323,3 +325,63 @@ def test_row_heights_count_dates_and_numbers_as_written():
     assert row_lines(frame).to_list() == [1]  # "2026-11-20" fits 11 columns
     wide = pl.DataFrame([{**lead, "due_date": dt.date(2026, 11, 20), "evidence": "医" * 30}])
     assert row_lines(wide).to_list() == [3]  # 60 columns in 29 a line
+
+
+def test_the_summary_counts_each_towns_leads_by_rule_and_status(first_run):
+    """outputs.md: "a 汇总 sheet: counts by town × rule, new vs continuing, overdue" — checked
+    against counts made here from the leads file."""
+    root, _ = first_run
+    leads = pl.read_parquet(root / "out" / "leads" / f"{FIRST}.parquet")
+    names = {code: CONFIG.rule(code)["name"] for code in CONFIG.rule_codes}
+    checked = 0
+    for path in _books(root, FIRST):
+        county = leads.filter(pl.col("county_code") == path.name[:6])
+        sheet = openpyxl.load_workbook(path)["汇总"]
+        rows = [[c.value for c in r] for r in sheet.iter_rows()]
+        at = next(i for i, r in enumerate(rows) if r[0] == "乡镇（街道）")
+        header, body = rows[at], rows[at + 1 :]
+        total = next(r for r in body if r[0] == "合计")
+        for code, name in names.items():
+            expected = county.filter(pl.col("rule_code") == code).height
+            if name in header:
+                assert total[header.index(name)] == expected, (path.name, name)
+            else:
+                assert expected == 0, (path.name, name)
+        assert total[header.index("新增")] == county.filter(pl.col("status") == "新增").height
+        assert total[header.index("持续")] == county.filter(pl.col("status") == "持续").height
+        overdue = county.filter(pl.col("due_date") < as_of(FIRST)).height
+        assert total[header.index("已逾期")] == overdue
+        assert sum(r[header.index("合计")] for r in body if r[0] != "合计") == county.height
+        checked += 1
+    assert checked > 1
+
+
+def test_each_audit_row_names_its_county_its_lead_count_and_when_it_was_written(
+    first_run, tmp_path
+):
+    """outputs.md: "Every workbook and roster written is recorded in an audit table: period,
+    county or department, row count, SHA-256 of the file, time written"."""
+    root, resource = first_run
+    leads = pl.read_parquet(root / "out" / "leads" / f"{FIRST}.parquet")
+    warehouse = tmp_path / "w.duckdb"
+    shutil.copyfile(resource.warehouse, warehouse)
+    con = duckdb.connect(str(warehouse))
+    try:
+        export.export_period(
+            con, leads, tmp_path, FIRST, as_of(FIRST), resource.config(), WRITTEN_AT
+        )
+        audit = con.sql(
+            "SELECT * FROM exports.workbook_audit WHERE written_at = ?", params=[WRITTEN_AT]
+        ).pl()
+    finally:
+        con.close()
+    per_county = dict(leads.group_by("county_code").len().rows())
+    assert sorted(audit["county_code"]) == sorted(per_county)
+    for row in audit.iter_rows(named=True):
+        assert row["period"] == FIRST
+        assert (
+            row["file"]
+            == f"exports/{FIRST}/{row['county_code']}_{COUNTIES[row['county_code']]}.xlsx"
+        )
+        assert row["rows"] == per_county[row["county_code"]]
+        assert row["sha256"] == hashlib.sha256((tmp_path / row["file"]).read_bytes()).hexdigest()
