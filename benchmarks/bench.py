@@ -30,10 +30,10 @@ from crossmatch.inputs import load_inputs, window_days
 from crossmatch.rules import evaluate
 from doudi_core.config import load_config
 from ingest.files import detect_encoding
+from sources import SOURCES
 
 ROOT = Path(__file__).resolve().parent
 PERIOD = "2026-10"
-SOURCES = ("hukou", "medical", "disability", "lowincome")
 
 
 def generate(scale: str, data: Path) -> None:

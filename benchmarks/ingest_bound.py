@@ -41,6 +41,7 @@ from benchmarks.bench import (
     read_as_strings,
 )
 from doudi_core.pseudonym import PseudonymKey
+from doudi_core.warehouse import DUCKDB_CONFIG
 from ingest import identity
 from ingest.values import normalise_name
 
@@ -130,7 +131,7 @@ def pseudonym_seconds(warehouse: duckdb.DuckDBPyConnection) -> tuple[dict[str, f
         [numbers, names.select(("name:" + normalise_name(pl.col("name"))).alias("value"))]
     ).unique()
     key = PseudonymKey(os.urandom(32), "bound")
-    con = duckdb.connect(config={"memory_limit": "2GB"})
+    con = duckdb.connect(config=DUCKDB_CONFIG)
     con.register("distinct_values", values)
     try:
         query = f"SELECT value, {key.key_sql('value')} AS pseudonym FROM distinct_values"

@@ -17,6 +17,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from doudi_core.warehouse import DUCKDB_CONFIG
+
 KEY_ENV = "DOUDI_PSEUDONYM_KEY"
 KEY_FILE_ENV = "DOUDI_PSEUDONYM_KEY_FILE"
 DEFAULT_KEY_FILE = Path("data/pseudonym.key")
@@ -100,7 +102,7 @@ def add_keys(frame: pl.DataFrame, key: PseudonymKey, columns: dict[str, str]) ->
     """
     values = pl.concat([frame.get_column(src).alias("value") for src in columns.values()])
     distinct = values.drop_nulls().unique().to_frame()
-    con = duckdb.connect(config={"memory_limit": "2GB"})
+    con = duckdb.connect(config=DUCKDB_CONFIG)
     try:
         con.register("distinct_values", distinct)
         lookup = con.sql(

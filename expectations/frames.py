@@ -14,39 +14,15 @@ import duckdb
 import great_expectations as gx
 import polars as pl
 
-from doudi_core.places import COUNTIES
-from expectations.suites import KEY_COLUMN
 from ingest.identity import ID_REASONS
-from ingest.load import PERIOD_COLUMN
-
-# a town code is one of the city's eight county codes and three digits (GX's SQL engine
-# has no regex for DuckDB, so the match is a derived column like the others). No colon:
-# GX hands the query to SQLAlchemy's text(), which would read ":321302" as a parameter.
-_TOWN_IN_CITY = (
-    f"coalesce(regexp_full_match(town_code, '({'|'.join(sorted(COUNTIES))})[0-9]{{3}}'), true)"
-)
-DERIVED = {
-    "disability": {"town_code_in_city": _TOWN_IN_CITY},
-    "lowincome": {"town_code_in_city": _TOWN_IN_CITY},
-    "medical": {
-        "reconcile_diff_fen": "total_fen - (fund_fen + critical_fen + assistance_fen + oop_fen)",
-        "amount_sign_ok": "CASE WHEN reverses_id IS NOT NULL "
-        "THEN greatest(total_fen, fund_fen, critical_fen, assistance_fen, oop_fen) <= 0 "
-        "ELSE least(total_fen, fund_fen, critical_fen, assistance_fen, oop_fen) >= 0 END",
-    },
-    "hukou": {
-        "birth_matches_id": "coalesce(birth_date = id_birth_date, true)",
-        "status_dated": "status = '正常' OR status_date IS NOT NULL",
-        "town_code_in_city": _TOWN_IN_CITY,
-    },
-}
+from sources.contract import Source
 
 
 def needed_columns(suite: gx.ExpectationSuite) -> list[str]:
     return sorted({e.column for e in suite.expectations if getattr(e, "column", None)})
 
 
-def columns_query(source: str, period: str, columns: list[str]) -> str:
+def columns_query(source: Source, period: str, columns: list[str]) -> str:
     """SQL for the named columns (derived ones computed) with file and row for examples.
 
     GX's query assets take no parameters, so the period is inlined, and only
@@ -54,17 +30,16 @@ def columns_query(source: str, period: str, columns: list[str]) -> str:
     """
     if not re.fullmatch(r"\d{4}-\d{2}", period):
         raise ValueError(f"not a period: {period!r}")
-    derived = DERIVED.get(source, {})
+    derived = source.derived
     select = ", ".join(f"{derived[c]} AS {c}" if c in derived else c for c in columns)
-    column = PERIOD_COLUMN.get(source, "period")
     return (
-        f"SELECT {select}, source_file, source_row FROM ingested.{source} "
-        f"WHERE {column} = '{period}'"
+        f"SELECT {select}, source_file, source_row FROM ingested.{source.name} "
+        f"WHERE {source.period_column} = '{period}'"
     )
 
 
 def duplicate_keys(
-    con: duckdb.DuckDBPyConnection, source: str, period: str, limit: int = 5
+    con: duckdb.DuckDBPyConnection, source: Source, period: str, limit: int = 5
 ) -> tuple[pl.DataFrame, list[str]]:
     """Rows repeating a key already seen (one row: `duplicate_rows`), and file:row of a few.
 
@@ -72,8 +47,8 @@ def duplicate_keys(
     12.5 M settlement ids three times over (count, values, rows), ~7 s; ingest
     already quarantines duplicates, so this is a check that they did not slip by.
     """
-    key, column = KEY_COLUMN[source], PERIOD_COLUMN.get(source, "period")
-    where = f"FROM ingested.{source} WHERE {column} = ?"
+    key = source.key_column
+    where = f"FROM ingested.{source.name} WHERE {source.period_column} = ?"
     repeated = con.sql(
         f"SELECT count(*) - count(DISTINCT {key}) {where}", params=[period]
     ).fetchall()[0][0]
@@ -89,8 +64,8 @@ def duplicate_keys(
     return pl.DataFrame({"duplicate_rows": [repeated]}), examples
 
 
-def schema_frame(con: duckdb.DuckDBPyConnection, source: str) -> pl.DataFrame:
-    return con.sql(f"SELECT * FROM ingested.{source} LIMIT 0").pl()
+def schema_frame(con: duckdb.DuckDBPyConnection, source: Source) -> pl.DataFrame:
+    return con.sql(f"SELECT * FROM ingested.{source.name} LIMIT 0").pl()
 
 
 def accounting(con: duckdb.DuckDBPyConnection, source: str, period: str) -> pl.DataFrame:
@@ -137,7 +112,7 @@ def quarantine_examples(
 
 
 def volume(
-    con: duckdb.DuckDBPyConnection, source: str, period: str
+    con: duckdb.DuckDBPyConnection, source: Source, period: str
 ) -> tuple[str | None, int, int, pl.DataFrame]:
     """The latest earlier delivery, its volume and this one's, and per file name: rows now and then.
 
@@ -146,11 +121,11 @@ def volume(
     are compared by name without extension (a county that switches from xlsx to
     CSV is the same file); a renamed file is simply not compared.
     """
-    column = PERIOD_COLUMN.get(source, "period")
-    own_month = f"AND strftime(settlement_date, '%Y-%m') = {column}" if source == "medical" else ""
+    column = source.period_column
+    counted = f"AND {source.volume_filter}" if source.volume_filter else ""
     counts = con.sql(
-        f"SELECT {column} AS p, source_file, count(*) AS n FROM ingested.{source} "
-        f"WHERE {column} <= ? {own_month} GROUP BY ALL",
+        f"SELECT {column} AS p, source_file, count(*) AS n FROM ingested.{source.name} "
+        f"WHERE {column} <= ? {counted} GROUP BY ALL",
         params=[period],
     ).pl()
     now = counts.filter(pl.col("p") == period)

@@ -12,10 +12,11 @@ import polars as pl
 
 from doudi_core.config import Config
 from doudi_core.period import as_of as period_as_of
+from doudi_core.warehouse import table_exists
 from expectations import frames, suites
 from expectations.validate import Finding, Validator
-from ingest.load import table_exists
-from ingest.sources import SOURCES
+from sources import SOURCES
+from sources.contract import Source
 
 
 @dataclass
@@ -52,7 +53,7 @@ def delivered(con: duckdb.DuckDBPyConnection, source: str, period: str) -> bool:
 def run_gate(
     warehouse: Path,
     connect: Callable[[], AbstractContextManager[duckdb.DuckDBPyConnection]],
-    source: str,
+    source: str | Source,
     period: str,
     config: Config,
     validator: Validator,
@@ -63,20 +64,20 @@ def run_gate(
     The small frames are read through `connect` first; the delivery's rows are
     then validated in place by GX (which needs the file to itself).
     """
+    source = source if isinstance(source, Source) else SOURCES[source]
+    name = source.name
     with connect() as con:
-        if not delivered(con, source, period):
-            return GateReport(
-                source, period, False, [], [], "no new delivery: nothing new to check"
-            )
-        per_file = frames.accounting(con, source, period)
-        examples = frames.quarantine_examples(con, source, period)
+        if not delivered(con, name, period):
+            return GateReport(name, period, False, [], [], "no new delivery: nothing new to check")
+        per_file = frames.accounting(con, name, period)
+        examples = frames.quarantine_examples(con, name, period)
         schema = frames.schema_frame(con, source)
         previous, before, now, by_file = frames.volume(con, source, period)
         # the key count belongs to the blocking suites alone: a city's takes ~1 s
         duplicates, duplicate_examples = (
             frames.duplicate_keys(con, source, period) if blocking else (None, [])
         )
-        earlier = frames.previous_quarantine_share(con, source, period)
+        earlier = frames.previous_quarantine_share(con, name, period)
     checked = pl.max_horizontal(pl.col("rows_read") - pl.col("rows_skipped"), 1)
     totals = per_file.select(
         pl.col("rows_read", "rows_skipped", "rows_quarantined", "invalid_ids").sum(),
@@ -105,18 +106,16 @@ def run_gate(
                 )
                 finding.examples = [] if finding.success else examples
                 warnings.append(finding)
-        return GateReport(source, period, True, [], warnings)
+        return GateReport(name, period, True, [], warnings)
     found = validator.check(suites.schema_suite(source, schema.columns), schema)
     blocking_rows = suites.blocking_suite(source, gates)
-    if blocking_rows.expectations:  # only the medical stream has row checks that block
+    if blocking_rows.expectations:  # a source with balances has row checks that block
         found += rows_suite(blocking_rows)
     for finding in validator.check(suites.key_suite(source), duplicates):
         _observed(finding, f"{duplicates['duplicate_rows'].item():,} rows repeat a key")
         finding.examples = [] if finding.success else duplicate_examples
         found.append(finding)
-    shares = validator.check(
-        suites.accounting_suite(source, gates, SOURCES[source].snapshot), totals
-    )
+    shares = validator.check(suites.accounting_suite(source, gates), totals)
     for finding in shares:
         if "snapshot" in finding.what:
             empty = per_file.filter(pl.col("rows_read") == 0)["source_file"].to_list()
@@ -158,7 +157,7 @@ def run_gate(
                 ]
             )
             found.append(finding)
-    return GateReport(source, period, True, found, [], basis)
+    return GateReport(name, period, True, found, [], basis)
 
 
 def _observed(finding: Finding, text: str) -> Finding:

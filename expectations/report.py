@@ -11,8 +11,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from doudi_core.warehouse import replace_rows, table_exists
 from expectations.gates import GateReport
-from ingest.load import replace_rows, table_exists
 
 RESULT_SCHEMA = {
     "period": pl.String,

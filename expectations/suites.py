@@ -12,50 +12,8 @@ import datetime as dt
 import great_expectations as gx
 from great_expectations import expectations as gxe
 
-KEY_COLUMN = {
-    "hukou": "person_key",
-    "lowincome": "person_key",
-    "disability": "certificate_key",
-    "medical": "settlement_id",
-}
-CODE_SETS = {
-    "hukou": {
-        "status": ["正常", "死亡", "迁出", "失踪", "服刑在押"],
-        "relation": [
-            "户主",
-            "配偶",
-            "子",
-            "女",
-            "父亲",
-            "母亲",
-            "孙子",
-            "孙女",
-            "兄弟",
-            "姐妹",
-            "其他",
-        ],
-    },
-    "medical": {
-        "care_type": ["住院", "门诊慢特病", "普通门诊"],
-        "insurance_type": ["职工基本医疗保险", "城乡居民基本医疗保险"],
-    },
-    "disability": {
-        "category": ["视力", "听力", "言语", "肢体", "智力", "精神", "多重"],
-        "grade": ["一级", "二级", "三级", "四级"],
-        "certificate_state": ["有效", "注销", "过期"],
-    },
-    "lowincome": {
-        "category": ["低保", "特困", "低保边缘", "支出型困难", "孤儿", "事实无人抚养儿童"],
-        "status": ["在保", "停保"],
-        "relation": ["本人", "配偶", "子女", "父母", "孙子女", "兄弟姐妹", "其他"],
-    },
-}
-DATE_COLUMNS = {
-    "hukou": ["id_birth_date", "status_date"],
-    "medical": ["settlement_date"],
-    "disability": ["issue_date", "id_birth_date"],
-    "lowincome": ["enrol_date", "stop_date", "last_review_date", "id_birth_date"],
-}
+from sources.contract import Balance, Source
+
 EARLIEST = dt.datetime(1900, 1, 1)  # pandas holds dates as datetime64: bounds must be datetimes
 
 
@@ -63,18 +21,18 @@ def _meta(what: str) -> dict:
     return {"what": what}
 
 
-def _reconciles(mostly: float, how_many: str) -> gxe.Expectation:
+def _balances(balance: Balance, mostly: float, how_many: str) -> gxe.Expectation:
     return gxe.ExpectColumnValuesToBeBetween(
-        column="reconcile_diff_fen",
+        column=balance.column,
         min_value=0,
         max_value=0,
         mostly=mostly,
-        meta=_meta(f"医疗总费用 = 统筹 + 大病 + 医疗救助 + 个人自付 (to the cent) {how_many}"),
+        meta=_meta(f"{balance.what} {how_many}"),
     )
 
 
-def schema_suite(source: str, columns: list[str]) -> gx.ExpectationSuite:
-    suite = gx.ExpectationSuite(name=f"{source}.schema")
+def schema_suite(source: Source, columns: list[str]) -> gx.ExpectationSuite:
+    suite = gx.ExpectationSuite(name=f"{source.name}.schema")
     suite.add_expectation(
         gxe.ExpectTableColumnsToMatchSet(
             column_set=columns,
@@ -85,40 +43,39 @@ def schema_suite(source: str, columns: list[str]) -> gx.ExpectationSuite:
     return suite
 
 
-def blocking_suite(source: str, gates: dict) -> gx.ExpectationSuite:
-    suite = gx.ExpectationSuite(name=f"{source}.blocking")
-    if source == "medical":
-        suite.add_expectation(
-            _reconciles(1 - gates["max_unreconciled_share"], "for nearly every settlement")
-        )
+def blocking_suite(source: Source, gates: dict) -> gx.ExpectationSuite:
+    """The checks on the delivery's rows that block (the balances, on nearly every row)."""
+    suite = gx.ExpectationSuite(name=f"{source.name}.blocking")
+    for balance in source.balances:
+        suite.add_expectation(_balances(balance, 1 - gates[balance.gate], "for nearly every row"))
     return suite
 
 
-def key_suite(source: str) -> gx.ExpectationSuite:
+def key_suite(source: Source) -> gx.ExpectationSuite:
     """No key twice in the delivery (validated on a one-row frame: `duplicate_rows`)."""
-    suite = gx.ExpectationSuite(name=f"{source}.keys")
+    suite = gx.ExpectationSuite(name=f"{source.name}.keys")
     suite.add_expectation(
         gxe.ExpectColumnValuesToBeBetween(
             column="duplicate_rows",
             min_value=0,
             max_value=0,
-            meta=_meta(f"no duplicate {KEY_COLUMN[source]} in the delivery"),
+            meta=_meta(f"no duplicate {source.key_column} in the delivery"),
         )
     )
     return suite
 
 
-def _bounds(source: str, gates: dict) -> tuple[float, float | None]:
-    if source == "medical":
-        return gates["min_medical_volume_share"], None
-    return 1 - gates["max_snapshot_change_share"], 1 + gates["max_snapshot_change_share"]
+def _bounds(source: Source, gates: dict) -> tuple[float, float | None]:
+    """A snapshot may change by the gate's share either way; a stream must reach its share."""
+    share = gates[source.volume_gate]
+    return (1 - share, 1 + share) if source.snapshot else (share, None)
 
 
-def volume_suite(source: str, gates: dict, previous: str, before: int) -> gx.ExpectationSuite:
+def volume_suite(source: Source, gates: dict, previous: str, before: int) -> gx.ExpectationSuite:
     """Volume against the previous delivery (validated on a one-row frame: `rows`)."""
     low, high = _bounds(source, gates)
-    what = "settlements dated in the delivery's own month" if source == "medical" else "rows"
-    suite = gx.ExpectationSuite(name=f"{source}.volume")
+    what = source.volume_noun
+    suite = gx.ExpectationSuite(name=f"{source.name}.volume")
     suite.add_expectation(
         gxe.ExpectColumnValuesToBeBetween(
             column="rows",
@@ -130,10 +87,10 @@ def volume_suite(source: str, gates: dict, previous: str, before: int) -> gx.Exp
     return suite
 
 
-def file_volume_suite(source: str, gates: dict, previous: str) -> gx.ExpectationSuite:
+def file_volume_suite(source: Source, gates: dict, previous: str) -> gx.ExpectationSuite:
     """Each file against the same file last time: a truncated export is the classic failure."""
     low, high = _bounds(source, gates)
-    suite = gx.ExpectationSuite(name=f"{source}.file_volume")
+    suite = gx.ExpectationSuite(name=f"{source.name}.file_volume")
     suite.add_expectation(
         gxe.ExpectColumnValuesToBeBetween(
             column="ratio",
@@ -148,9 +105,9 @@ def file_volume_suite(source: str, gates: dict, previous: str) -> gx.Expectation
     return suite
 
 
-def accounting_suite(source: str, gates: dict, snapshot: bool) -> gx.ExpectationSuite:
+def accounting_suite(source: Source, gates: dict) -> gx.ExpectationSuite:
     """Over every row read (validated on the delivery's one-row totals)."""
-    suite = gx.ExpectationSuite(name=f"{source}.accounting")
+    suite = gx.ExpectationSuite(name=f"{source.name}.accounting")
     suite.add_expectation(
         gxe.ExpectColumnValuesToBeBetween(
             column="invalid_id_share",
@@ -167,7 +124,7 @@ def accounting_suite(source: str, gates: dict, snapshot: bool) -> gx.Expectation
             meta=_meta(f"at most {gates['max_quarantine_share']:.0%} of rows read quarantined"),
         )
     )
-    if snapshot:
+    if source.snapshot:
         suite.add_expectation(
             gxe.ExpectColumnValuesToBeBetween(
                 column="empty_files",
@@ -181,12 +138,12 @@ def accounting_suite(source: str, gates: dict, snapshot: bool) -> gx.Expectation
 
 
 def quarantine_rise_suite(
-    source: str, gates: dict, previous: str, previous_share: float
+    source: Source, gates: dict, previous: str, previous_share: float
 ) -> gx.ExpectationSuite:
     """The share quarantined against the previous delivery's: some dirt is normal every month,
     a jump in it is news (validated on the delivery's one-row totals)."""
     rise = gates["max_quarantine_share_rise"]
-    suite = gx.ExpectationSuite(name=f"{source}.accounting_warnings")
+    suite = gx.ExpectationSuite(name=f"{source.name}.accounting_warnings")
     suite.add_expectation(
         gxe.ExpectColumnValuesToBeBetween(
             column="quarantine_share",
@@ -200,15 +157,16 @@ def quarantine_rise_suite(
     return suite
 
 
-def warning_suite(source: str, as_of: dt.date) -> gx.ExpectationSuite:
-    suite = gx.ExpectationSuite(name=f"{source}.warnings")
-    for column, values in CODE_SETS[source].items():
+def warning_suite(source: Source, as_of: dt.date) -> gx.ExpectationSuite:
+    """Code tables, date ranges, the source's own flags and balances, on every row."""
+    suite = gx.ExpectationSuite(name=f"{source.name}.warnings")
+    for column, values in source.accepted_values.items():
         suite.add_expectation(
             gxe.ExpectColumnValuesToBeInSet(
                 column=column, value_set=values, meta=_meta(f"{column} within its code table")
             )
         )
-    for column in DATE_COLUMNS[source]:
+    for column in source.date_columns:
         suite.add_expectation(
             gxe.ExpectColumnValuesToBeBetween(
                 column=column,
@@ -217,47 +175,11 @@ def warning_suite(source: str, as_of: dt.date) -> gx.ExpectationSuite:
                 meta=_meta(f"{column} between 1900-01-01 and the period's end"),
             )
         )
-    if source != "medical":
+    for balance in source.balances:
+        suite.add_expectation(_balances(balance, 1.0, "for every row"))
+    for column, (_, what) in source.row_flags.items():
         suite.add_expectation(
-            gxe.ExpectColumnValuesToBeInSet(
-                column="town_code_in_city",
-                value_set=[True],
-                meta=_meta("town codes inside the city's eight counties"),
-            )
-        )
-    if source == "medical":
-        suite.add_expectation(_reconciles(1.0, "for every settlement"))
-        suite.add_expectation(
-            gxe.ExpectColumnValuesToBeInSet(
-                column="amount_sign_ok",
-                value_set=[True],
-                meta=_meta(
-                    "amounts non-negative, except reversals (negative, naming what they reverse)"
-                ),
-            )
-        )
-    if source == "disability":
-        suite.add_expectation(
-            gxe.ExpectColumnValuesToBeInSet(
-                column="certificate_consistent",
-                value_set=[True],
-                meta=_meta("残疾人证号 agrees with the identity number, category and grade"),
-            )
-        )
-    if source == "hukou":
-        suite.add_expectation(
-            gxe.ExpectColumnValuesToBeInSet(
-                column="birth_matches_id",
-                value_set=[True],
-                meta=_meta("出生日期 agrees with the identity number"),
-            )
-        )
-        suite.add_expectation(
-            gxe.ExpectColumnValuesToBeInSet(
-                column="status_dated",
-                value_set=[True],
-                meta=_meta("a status other than 正常 carries its 状态变更日期"),
-            )
+            gxe.ExpectColumnValuesToBeInSet(column=column, value_set=[True], meta=_meta(what))
         )
     return suite
 

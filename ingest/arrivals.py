@@ -11,7 +11,7 @@ import hashlib
 import re
 from pathlib import Path
 
-from ingest.sources import SOURCES
+from sources import SOURCES
 
 PERIOD_FOLDER = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 

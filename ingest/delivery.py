@@ -28,29 +28,16 @@ import polars as pl
 
 from doudi_core.period import as_of as period_as_of
 from doudi_core.pseudonym import PseudonymKey, add_keys
-from ingest import identity, sources
+from ingest import identity
 from ingest.arrivals import is_hidden
 from ingest.files import SUPPORTED_SUFFIXES, FileRejected, FilesRejected, RawFile, read_file
 from ingest.identity import ID_REASONS
-from ingest.normalise import NORMALISERS
-from ingest.sources import SOURCES, SourceSchema
 from ingest.values import normalise_name
+from sources import SOURCES
+from sources.contract import Source
 
-NAME_KEYED = ("hukou", "lowincome")
 DUPLICATE_ROW = "DUPLICATE_ROW"
-DUPLICATE_PERSON = "DUPLICATE_PERSON"
-DUPLICATE_CERTIFICATE = "DUPLICATE_CERTIFICATE"
-DUPLICATE_SETTLEMENT_ID = "DUPLICATE_SETTLEMENT_ID"
 DUPLICATE_FILE = "DUPLICATE_FILE"  # a resent file: its rows are skipped, not quarantined
-
-
-DUPLICATE_KEYS = {  # the spool column a source's rows must not repeat, and which copy is kept
-    "medical": ("settlement_id", DUPLICATE_SETTLEMENT_ID, "last"),  # a later copy replaces it
-    "hukou": ("_id_number", DUPLICATE_PERSON, "first"),
-    "lowincome": ("_id_number", DUPLICATE_PERSON, "first"),
-    # the certificate's pseudonym, the key the warehouse already holds certificates by
-    "disability": ("certificate_key", DUPLICATE_CERTIFICATE, "first"),
-}
 ROW_ID = ["source_file", "source_row"]  # a row's identity in every table and in the spool
 SPOOL_PREFIX = "doudi-spool-"  # then the source: doudi-spool-medical-…
 SPOOL_LOCK = ".writer.lock"  # in each spool, locked by the process writing it (see Spool)
@@ -98,6 +85,7 @@ class Delivery:
     warnings: list[str] = field(default_factory=list)
     # the spool the table parts read from; removed when the delivery is dropped
     spool: Spool | None = None
+    period_column: str = "period"  # the tables' column naming the delivery's period
 
     def table(self, name: str) -> pl.DataFrame:
         """One table whole, in memory: for small deliveries, summaries and tests."""
@@ -137,7 +125,7 @@ def list_files(folder: Path, inbox: Path) -> tuple[list[Path], list[str], list[F
 
 
 def ingest_source(
-    source: str,
+    source: str | Source,
     period: str,
     folder: Path,
     inbox: Path,
@@ -151,6 +139,7 @@ def ingest_source(
     (`spool_dir`); it is removed by `Delivery.discard_spool`, and here when the ingest fails
     (left to the collector, it would outlive an error whose traceback keeps it alive).
     """
+    declared = source if isinstance(source, Source) else SOURCES[source]
     paths, warnings, rejected = list_files(folder, inbox)
     if spool_dir is not None:
         spool_dir.mkdir(parents=True, exist_ok=True)
@@ -158,16 +147,16 @@ def ingest_source(
             f"removed {path.name}: a spool left by an interrupted run (it held identity numbers)"
             for path in sweep_spools(spool_dir)
         )
-    spool = Spool(source, spool_dir)
+    spool = Spool(declared.name, spool_dir)
     try:
-        return _spool_and_split(source, period, paths, key, spool, warnings, rejected)
+        return _spool_and_split(declared, period, paths, key, spool, warnings, rejected)
     except BaseException:
         spool.cleanup()
         raise
 
 
 def _spool_and_split(
-    source: str,
+    source: Source,
     period: str,
     paths: list[Path],
     key: PseudonymKey,
@@ -180,7 +169,6 @@ def _spool_and_split(
 
     A file that cannot be read stops the delivery, but only once every file has been
     read: the run names all the rejected files at once (`FilesRejected`)."""
-    schema = SOURCES[source]
     as_of = period_as_of(period)
     spooled, names, files = [], [], []
 
@@ -192,7 +180,7 @@ def _spool_and_split(
     # part of it (many steps run on one thread); spooled in slice order all the same
     in_flight: deque[Future[pl.LazyFrame]] = deque()
     with ThreadPoolExecutor(max_workers=SLICE_WORKERS, thread_name_prefix="doudi-slice") as pool:
-        slices = _slices(paths, schema, files, warnings, rejected)
+        slices = _slices(paths, source, files, warnings, rejected)
         for index, (rows, name, file_format) in enumerate(slices):
             in_flight.append(pool.submit(spool_slice, rows, name, file_format, index))
             names.append(name)
@@ -202,9 +190,10 @@ def _spool_and_split(
         spooled.extend(future.result() for future in in_flight)
     if rejected:
         raise FilesRejected(rejected)
-    key_column = DUPLICATE_KEYS[source][0]
     keys = pl.concat(
-        part.select(*ROW_ID, "_raw_hash", pl.col(key_column).alias("_dup_key"), "_reason")
+        part.select(
+            *ROW_ID, "_raw_hash", pl.col(source.duplicate.column).alias("_dup_key"), "_reason"
+        )
         for part in spooled
     ).collect()
     reasons = _mark_duplicates(keys, source, [f.path.name for f in files])
@@ -218,13 +207,25 @@ def _spool_and_split(
     ]
     quarantined = _quarantined_rows(spooled, names, quarantined_ids)
     table_columns = [c for c in spooled[0].collect_schema().names() if not c.startswith("_")]
-    tables = {source: [part.select(table_columns) for part in loaded]}
-    if source == "lowincome":
-        tables["lowincome_invalid_ids"] = [_invalid_lowincome(quarantined, table_columns).lazy()]
+    tables = {source.name: [part.select(table_columns) for part in loaded]}
+    if source.invalid_numbers:
+        invalid = _invalid_numbers(quarantined, table_columns)
+        tables[source.invalid_numbers.table] = [invalid.lazy()]
     people, identities = _vault_people(source, period, loaded, quarantined)
-    vault = {"people": people, "quarantine": _vault_quarantine(source, period, quarantined, schema)}
-    accounting = _accounting(source, period, files, reasons)
-    return Delivery(source, period, files, tables, vault, accounting, identities, warnings, spool)
+    vault = {"people": people, "quarantine": _vault_quarantine(source, period, quarantined)}
+    accounting = _accounting(source.name, period, files, reasons)
+    return Delivery(
+        source.name,
+        period,
+        files,
+        tables,
+        vault,
+        accounting,
+        identities,
+        warnings,
+        spool,
+        source.period_column,
+    )
 
 
 def sweep_spools(spool_dir: Path) -> list[Path]:
@@ -262,7 +263,7 @@ def _quarantined_rows(
 
 def _slices(
     paths: list[Path],
-    schema: SourceSchema,
+    schema: Source,
     files: list[RawFile],
     warnings: list[str],
     rejected: list[FileRejected],
@@ -293,14 +294,14 @@ def _slices(
         yield pl.DataFrame(schema={"_row": pl.Int64, **columns}), "", "csv"
 
 
-def _read_or_reject(path: Path, schema: SourceSchema) -> RawFile | FileRejected:
+def _read_or_reject(path: Path, schema: Source) -> RawFile | FileRejected:
     try:
         return read_file(path, schema)
     except FileRejected as rejected:
         return rejected
 
 
-def _read_ahead(paths: list[Path], schema: SourceSchema) -> Iterator[RawFile | FileRejected]:
+def _read_ahead(paths: list[Path], schema: Source) -> Iterator[RawFile | FileRejected]:
     """Each file read, the next one read in a thread meanwhile: decoding a GBK export is
     single-threaded Python (~3 s for a county's 4 M settlements) while the current file's
     polars work leaves a core partly idle. At most two files' rows are held at once."""
@@ -315,14 +316,17 @@ def _read_ahead(paths: list[Path], schema: SourceSchema) -> Iterator[RawFile | F
             del raw
 
 
-def _spool(source: str, period: str, normalised: pl.DataFrame, path: Path) -> pl.LazyFrame:
+def _spool(source: Source, period: str, normalised: pl.DataFrame, path: Path) -> pl.LazyFrame:
     """Write one slice's rows to the spool: the table's columns (pseudonymous) plus what the
     duplicate check, the vault and the quarantine need (columns named `_…`)."""
     path = path.with_suffix(".parquet")
     normalised.lazy().select(
-        *_project(source, period),
+        pl.lit(period).alias(source.period_column),
+        *source.project(),
+        *_from_id(),
+        *_lineage(),
         "_reason",
-        *[pl.col(c).alias(f"_raw_{c}") for c in SOURCES[source].columns.values()],
+        *[pl.col(c).alias(f"_raw_{c}") for c in source.columns.values()],
         "_raw_hash",
         pl.col("id18").alias("_id_number"),
         pl.col("id_cleaned").alias("_id_cleaned"),
@@ -331,13 +335,13 @@ def _spool(source: str, period: str, normalised: pl.DataFrame, path: Path) -> pl
 
 
 def _normalise_file(
-    source: str, rows: pl.DataFrame, name: str, file_format: str, as_of
+    source: Source, rows: pl.DataFrame, name: str, file_format: str, as_of
 ) -> pl.DataFrame:
     """Normalise one slice of a file; its raw cells stay beside the parsed values (the
     quarantine shows a rejected row as delivered), with a 64-bit hash of them."""
     rows = rows.with_columns(_file=pl.lit(name), _format=pl.lit(file_format))
-    return NORMALISERS[source](rows, as_of).with_columns(
-        _raw_hash=_row_hash(list(SOURCES[source].columns.values())),
+    return source.normalise(rows, as_of).with_columns(
+        _raw_hash=_row_hash(list(source.columns.values())),
         # the number as delivered is only needed where it is invalid (IDENTITY_MISMATCH leads)
         id_cleaned=pl.when(pl.col("id18").is_null()).then("id_cleaned"),
     )
@@ -350,12 +354,13 @@ def _row_hash(columns: list[str]) -> pl.Expr:
     return functools.reduce(operator.xor, (pl.col(c).hash(seed) for seed, c in enumerate(columns)))
 
 
-def _keyed(source: str, normalised: pl.DataFrame, key: PseudonymKey) -> pl.DataFrame:
+def _keyed(source: Source, normalised: pl.DataFrame, key: PseudonymKey) -> pl.DataFrame:
     """One slice's pseudonyms (a city's whole delivery at once is slower, and would not fit)."""
+    without_number = [source.missing_number_key()] if source.missing_number_key else []
     normalised = normalised.with_columns(
-        _id_for_key=pl.coalesce("id18", "id_cleaned", *_missing_number_key(source))
+        _id_for_key=pl.coalesce("id18", "id_cleaned", *without_number)
     )
-    if source in NAME_KEYED:
+    if source.name_keyed:
         normalised = normalised.with_columns(
             _name_norm=pl.concat_str(pl.lit("name:"), normalise_name(pl.col("name")))
         )
@@ -364,16 +369,7 @@ def _keyed(source: str, normalised: pl.DataFrame, key: PseudonymKey) -> pl.DataF
     )
 
 
-def _missing_number_key(source: str) -> list[pl.Expr]:
-    """A low-income member delivered without a number still raises IDENTITY_MISMATCH, so
-    still needs a pseudonym: one of household and name, in a namespace no number can share."""
-    if source != "lowincome":
-        return []
-    name = normalise_name(pl.col("name"))
-    return [pl.concat_str(pl.lit("no-number:"), pl.col("household"), pl.lit(":"), name)]
-
-
-def _mark_duplicates(frame: pl.DataFrame, source: str, file_order: list[str]) -> pl.DataFrame:
+def _mark_duplicates(frame: pl.DataFrame, source: Source, file_order: list[str]) -> pl.DataFrame:
     """Exact duplicate rows first; then duplicate keys among otherwise valid rows (rows in
     file-name order, then row order); last, the rows of a file that only repeats earlier
     files (a resend) are marked DUPLICATE_FILE: skipped, not quarantined.
@@ -445,14 +441,14 @@ def _sha256(path: Path) -> str:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
-def _duplicates_among(frame: pl.DataFrame, source: str) -> pl.DataFrame:
+def _duplicates_among(frame: pl.DataFrame, source: Source) -> pl.DataFrame:
     frame = frame.with_columns(
         _reason=pl.when(pl.col("_raw_hash").is_first_distinct().not_())
         .then(pl.lit(DUPLICATE_ROW))
         .otherwise(pl.col("_reason"))
     )
     valid = pl.col("_reason").is_null()
-    _, reason, keep = DUPLICATE_KEYS[source]
+    reason, keep = source.duplicate.reason, source.duplicate.keep
     # only valid rows compete for a key; every valid row has one (a missing key quarantines)
     key = pl.when(valid).then(pl.col("_dup_key"))
     kept = key.is_last_distinct() if keep == "last" else key.is_first_distinct()
@@ -461,19 +457,11 @@ def _duplicates_among(frame: pl.DataFrame, source: str) -> pl.DataFrame:
     )
 
 
-def _key_columns(source: str) -> dict[str, str]:
+def _key_columns(source: Source) -> dict[str, str]:
     keys = {"person_key": "_id_for_key"}
-    if source in NAME_KEYED:  # the sources whose names the rules compare
+    if source.name_keyed:  # the sources whose names the rules compare
         keys["name_key"] = "_name_norm"
-    if source == "hukou":
-        keys |= {"father_key": "father_id18", "mother_key": "mother_id18"}
-    if source == "disability":
-        keys |= {"certificate_key": "certificate"}
-    return keys
-
-
-def _town_columns() -> list[pl.Expr]:
-    return [pl.col("town").alias("town_code"), pl.col("town").str.slice(0, 6).alias("county_code")]
+    return keys | source.pseudonyms
 
 
 def _from_id() -> list[pl.Expr]:
@@ -488,89 +476,8 @@ def _lineage() -> list[pl.Expr]:
     return [pl.col("_file").alias("source_file"), pl.col("_row").alias("source_row")]
 
 
-def _project(source: str, period: str) -> list[pl.Expr]:
-    """The pseudonymous, typed table's columns: no identity numbers, no names."""
-    p = pl.lit(period).alias("period")
-    if source == "hukou":
-        cols = [
-            p,
-            "person_key",
-            "name_key",
-            pl.col("sex_code").alias("sex"),
-            pl.col("birth").alias("birth_date"),
-            pl.col("household").alias("household_no"),
-            pl.col("relation_code").alias("relation"),
-            "father_key",
-            "mother_key",
-            *_town_columns(),
-            pl.col("status_code").alias("status"),
-            pl.col("status_changed").alias("status_date"),
-        ]
-    elif source == "medical":
-        cols = [
-            pl.lit(period).alias("delivery_period"),
-            pl.col("settlement").alias("settlement_id"),
-            pl.col("reverses").alias("reverses_id"),
-            "person_key",
-            pl.col("insurance_code").alias("insurance_type"),
-            pl.col("care_code").alias("care_type"),
-            pl.col("hospital").str.strip_chars(),
-            pl.col("settled_on").alias("settlement_date"),
-            "total_fen",
-            "fund_fen",
-            "critical_fen",
-            "assistance_fen",
-            "oop_fen",
-            pl.col("insured_county").alias("insured_county_code"),
-        ]
-    elif source == "disability":
-        consistent = pl.col("certificate") == pl.concat_str(
-            "id18",
-            pl.col("category_code").replace_strict(_DIGIT_OF_CATEGORY, default=None),
-            pl.col("grade_code").replace_strict(_DIGIT_OF_GRADE, default=None),
-        )
-        cols = [
-            p,
-            "certificate_key",
-            "person_key",
-            pl.col("category_code").alias("category"),
-            pl.col("grade_code").alias("grade"),
-            pl.col("issued_on").alias("issue_date"),
-            pl.col("state_code").alias("certificate_state"),
-            (pl.col("living_code") == "是").alias("living_subsidy"),
-            (pl.col("care_code") == "是").alias("care_subsidy"),
-            *_town_columns(),
-            consistent.fill_null(False).alias("certificate_consistent"),
-        ]
-    else:
-        cols = _lowincome_columns(p)
-    return [*cols, *_from_id(), *_lineage()]
-
-
-def _lowincome_columns(p: pl.Expr) -> list:
-    return [
-        p,
-        pl.col("household").alias("household_id"),
-        "person_key",
-        "name_key",
-        pl.col("relation_code").alias("relation"),
-        pl.col("category_code").alias("category"),
-        pl.col("status_code").alias("status"),
-        pl.col("enrolled_on").alias("enrol_date"),
-        pl.col("stopped_on").alias("stop_date"),
-        "benefit_fen",
-        pl.col("size").alias("household_size"),
-        "income_fen",
-        pl.col("work_code").alias("work_ability"),
-        pl.col("self_care_code").alias("self_care"),
-        pl.col("reviewed_on").alias("last_review_date"),
-        *_town_columns(),
-        pl.col("village").str.strip_chars(),
-    ]
-
-
-def _invalid_lowincome(quarantined: pl.DataFrame, table_columns: list[str]) -> pl.DataFrame:
-    """Members quarantined for their identity number: they still raise IDENTITY_MISMATCH.
+def _invalid_numbers(quarantined: pl.DataFrame, table_columns: list[str]) -> pl.DataFrame:
+    """Rows quarantined for their identity number that still raise leads (IDENTITY_MISMATCH).
 
     Keyed by the pseudonym of the number as delivered (cleaned), so the lead can
     show that number from the vault; no birth date or sex can be read from it.
@@ -584,17 +491,8 @@ def _invalid_lowincome(quarantined: pl.DataFrame, table_columns: list[str]) -> p
     )
 
 
-def _digits(table: dict[str, str]) -> dict[str, str]:
-    """Canonical name -> its one-digit code, from a code table of the contract."""
-    return {name: code for code, name in table.items() if code.isdigit()}
-
-
-_DIGIT_OF_CATEGORY = _digits(sources.DISABILITY_CATEGORY)
-_DIGIT_OF_GRADE = _digits(sources.DISABILITY_GRADE)
-
-
 def _vault_people(
-    source: str, period: str, loaded: list[pl.LazyFrame], quarantined: pl.DataFrame
+    source: Source, period: str, loaded: list[pl.LazyFrame], quarantined: pl.DataFrame
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Each person's name as this source delivered it (vault.people) and identity number
     (vault.identities, where each number is kept once), by person_key."""
@@ -602,7 +500,7 @@ def _vault_people(
         part.select("person_key", pl.col("_id_number").alias("id_number"), "_raw_name")
         for part in loaded
     ]
-    if source == "lowincome":
+    if source.invalid_numbers:
         invalid = quarantined.lazy().filter(
             pl.col("_reason").is_in(ID_REASONS) & pl.col("person_key").is_not_null()
         )
@@ -619,20 +517,18 @@ def _vault_people(
     )
     names = people.select(
         pl.lit(period).alias("period"),
-        pl.lit(source).alias("source"),
+        pl.lit(source.name).alias("source"),
         "person_key",
         pl.col("_raw_name").alias("name"),
     )
     return names, people.select("person_key", "id_number")
 
 
-def _vault_quarantine(
-    source: str, period: str, quarantined: pl.DataFrame, schema: SourceSchema
-) -> pl.DataFrame:
-    raw = pl.struct(pl.col(f"_raw_{c}").alias(chinese) for chinese, c in schema.columns.items())
+def _vault_quarantine(source: Source, period: str, quarantined: pl.DataFrame) -> pl.DataFrame:
+    raw = pl.struct(pl.col(f"_raw_{c}").alias(chinese) for chinese, c in source.columns.items())
     return quarantined.select(
         pl.lit(period).alias("period"),
-        pl.lit(source).alias("source"),
+        pl.lit(source.name).alias("source"),
         pl.col("source_file").alias("file"),
         pl.col("source_row").alias("row_number"),
         pl.col("_reason").alias("reason"),

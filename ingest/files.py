@@ -19,7 +19,7 @@ from pathlib import Path
 import polars as pl
 import python_calamine
 
-from ingest.sources import SourceSchema
+from sources.contract import Source
 
 HEADER_SEARCH_ROWS = 10
 RECODE_BYTES = 4 << 20  # a GB18030 file is recoded this much at a time (see _recoded)
@@ -68,7 +68,7 @@ def header_key(name: object) -> str:
     return "".join(text.split())
 
 
-def read_file(path: Path, schema: SourceSchema) -> RawFile:
+def read_file(path: Path, schema: Source) -> RawFile:
     suffix = path.suffix.lower()
     if suffix == ".csv":
         return _read_csv(path, schema)
@@ -80,7 +80,7 @@ def read_file(path: Path, schema: SourceSchema) -> RawFile:
 # --- header ---------------------------------------------------------------------
 
 
-def _find_header(path: Path, rows: list[list[object]], schema: SourceSchema) -> tuple[int, dict]:
+def _find_header(path: Path, rows: list[list[object]], schema: Source) -> tuple[int, dict]:
     """Index of the header row and {column position: snake name}; rejects when absent."""
     wanted = {header_key(c): c for c in schema.columns}
     required = {header_key(c) for c in schema.required_columns}
@@ -152,7 +152,7 @@ def _recoded(data: bytes) -> bytes:
     return recoded.getvalue()
 
 
-def _read_csv(path: Path, schema: SourceSchema, forced: str | None = None) -> RawFile:
+def _read_csv(path: Path, schema: Source, forced: str | None = None) -> RawFile:
     data = path.read_bytes()
     if b"\0" in data[:65536]:
         raise FileRejected(path, "binary content (NUL bytes): not a CSV file")
@@ -224,7 +224,7 @@ def _cell_text(value: object) -> str | None:
     return str(value)
 
 
-def _read_xlsx(path: Path, schema: SourceSchema) -> RawFile:
+def _read_xlsx(path: Path, schema: Source) -> RawFile:
     try:
         workbook = python_calamine.CalamineWorkbook.from_path(str(path))
         rows = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
@@ -265,7 +265,7 @@ def _finish(
     header_row: int,
     frame: pl.DataFrame,
     extra: list[str],
-    schema: SourceSchema,
+    schema: Source,
 ) -> RawFile:
     for name in schema.columns.values():  # an optional column that is absent reads as blank
         if name not in frame.columns:

@@ -11,84 +11,17 @@ import duckdb
 import polars as pl
 
 from doudi_core.pseudonym import PseudonymCollision
+from doudi_core.warehouse import replace_rows, table_exists, transaction
 from ingest.delivery import Delivery
-
-PERIOD_COLUMN = {"medical": "delivery_period"}
-
-
-def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    return bool(
-        con.sql(
-            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-            params=[schema, table],
-        ).fetchall()[0][0]
-    )
-
-
-def replace_rows(
-    con: duckdb.DuckDBPyConnection,
-    table: str,
-    parts: pl.DataFrame | list[pl.LazyFrame],
-    where: dict[str, str],
-) -> None:
-    """Create `table` from the rows' schema if needed, then swap in the rows (a part at a
-    time: a city's settlements are never in memory whole)."""
-    parts = [parts.lazy()] if isinstance(parts, pl.DataFrame) else parts
-    schema = table.split(".")[0]
-    con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
-    _create_like(con, table, parts[0].head(0).collect())
-    condition = " AND ".join(f"{column} = ?" for column in where)
-    con.execute(f"DELETE FROM {table} WHERE {condition}", list(where.values()))
-    for part in parts:  # as one contiguous chunk: DuckDB inserts a part read from Parquet faster
-        _insert(con, table, part.collect().rechunk())
-
-
-def append_rows(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
-    con.execute(f"CREATE SCHEMA IF NOT EXISTS {table.split('.')[0]}")
-    _create_like(con, table, frame)
-    _insert(con, table, frame)
-
-
-def _create_like(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
-    """Create the table from the frame's schema; a column added since it was created (a
-    warehouse made by an earlier version) is added to it, null in its earlier rows."""
-    con.execute(f"CREATE TABLE IF NOT EXISTS {table} AS SELECT * FROM frame LIMIT 0")
-    schema, name = table.split(".")
-    existing = {
-        column
-        for (column,) in con.sql(
-            "SELECT column_name FROM information_schema.columns "
-            "WHERE table_schema = ? AND table_name = ?",
-            params=[schema, name],
-        ).fetchall()
-    }
-    for column in frame.columns:
-        if column not in existing:
-            con.execute(
-                f"ALTER TABLE {table} ADD COLUMN {column} "
-                f"{con.sql(f'SELECT {column} FROM frame LIMIT 0').types[0]}"
-            )
-
-
-def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
-    """DuckDB reads `rows` by its Python name (a replacement scan): a `register`ed frame
-    stays in memory until the connection closes, a city's settlements several times over.
-
-    Handed over as Arrow string views, polars' own layout: a polars frame goes to DuckDB
-    as classic Arrow strings, every string copied first (a tenth of a settlements insert).
-    """
-    rows = frame.to_arrow(compat_level=pl.CompatLevel.newest())  # noqa: F841 (read by name)
-    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM rows")
+from sources.contract import Source
 
 
 def load_delivery(con: duckdb.DuckDBPyConnection, delivery: Delivery) -> None:
     """One transaction per delivery: a crash leaves the previous state, never half of one."""
     source, period = delivery.source, delivery.period
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         for name, parts in delivery.tables.items():
-            column = PERIOD_COLUMN.get(name, "period")
-            replace_rows(con, f"ingested.{name}", parts, {column: period})
+            replace_rows(con, f"ingested.{name}", parts, {delivery.period_column: period})
         for name, frame in delivery.vault.items():  # people, quarantine, and any source's own
             replace_rows(con, f"vault.{name}", frame, {"period": period, "source": source})
         summary = delivery.vault["quarantine"].drop("raw_values")
@@ -100,10 +33,6 @@ def load_delivery(con: duckdb.DuckDBPyConnection, delivery: Delivery) -> None:
             {"period": period, "source": source},
         )
         _record_identities(con, delivery.identities)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
 
 
 def _record_identities(con: duckdb.DuckDBPyConnection, identities: pl.DataFrame) -> None:
@@ -131,37 +60,48 @@ def _record_identities(con: duckdb.DuckDBPyConnection, identities: pl.DataFrame)
     )
 
 
-def latest_delivery(con: duckdb.DuckDBPyConnection, source: str, period: str) -> str | None:
+class NothingStands(RuntimeError):
+    """A snapshot source with no delivery for the period and none earlier to stand in."""
+
+
+def stand_in(con: duckdb.DuckDBPyConnection, source: Source, period: str) -> str:
+    """The period's folder holds no file of `source`: forget what an earlier run of the period
+    loaded from it, and say what stands instead (extracts.md: the latest earlier snapshot; a
+    stream simply has no new records)."""
+    clear_period(con, source, period)
+    if not source.snapshot:
+        return f"no new records delivered for {period}"
+    stands = latest_delivery(con, source, period)
+    if stands is None:
+        raise NothingStands(
+            f"{source.name}: no delivery for {period} and no earlier snapshot to stand in"
+        )
+    return f"no new delivery for {period}; the {stands} snapshot stands"
+
+
+def latest_delivery(con: duckdb.DuckDBPyConnection, source: Source, period: str) -> str | None:
     """The latest period up to `period` with a delivery of `source`, or None."""
-    table = f"ingested.{source}"
-    column = PERIOD_COLUMN.get(source, "period")
-    if not table_exists(con, "ingested", source):
+    if not table_exists(con, "ingested", source.name):
         return None
+    column = source.period_column
     row = con.sql(
-        f"SELECT max({column}) FROM {table} WHERE {column} <= ?", params=[period]
+        f"SELECT max({column}) FROM ingested.{source.name} WHERE {column} <= ?", params=[period]
     ).fetchall()
     return row[0][0]
 
 
-def clear_period(con: duckdb.DuckDBPyConnection, source: str, period: str) -> None:
+def clear_period(con: duckdb.DuckDBPyConnection, source: Source, period: str) -> None:
     """Forget a period's delivery of `source` (its folder is gone on a re-run)."""
-    tables = {f"ingested.{source}": PERIOD_COLUMN.get(source, "period")}
-    if source == "lowincome":
-        tables["ingested.lowincome_invalid_ids"] = "period"
-    existing = {
-        f"{s}.{t}"
-        for s, t in con.sql(
-            "SELECT table_schema, table_name FROM information_schema.tables"
-        ).fetchall()
-    }
-    for table, column in tables.items():
-        if table in existing:
-            con.execute(f"DELETE FROM {table} WHERE {column} = ?", [period])
+    for table in source.tables:
+        if table_exists(con, "ingested", table):
+            con.execute(f"DELETE FROM ingested.{table} WHERE {source.period_column} = ?", [period])
     for table in (
         "vault.people",
         "vault.quarantine",
         "ingested.quarantine",
         "ingested.file_accounting",
     ):
-        if table in existing:
-            con.execute(f"DELETE FROM {table} WHERE period = ? AND source = ?", [period, source])
+        if table_exists(con, *table.split(".")):
+            con.execute(
+                f"DELETE FROM {table} WHERE period = ? AND source = ?", [period, source.name]
+            )

@@ -10,10 +10,11 @@ from crossmatch.workdays import UnknownCalendarYear, WorkCalendar
 from doudi_core.period import as_of
 from orchestration.partitions import periods
 from orchestration.resources import DoudiResource
+from sources import SOURCES
 
 INGESTED = [
-    dg.AssetKey(["ingested", s])
-    for s in ("hukou", "medical", "disability", "lowincome", "lowincome_invalid_ids", "feedback")
+    *(dg.AssetKey(["ingested", table]) for s in SOURCES.values() for table in s.tables),
+    dg.AssetKey(["ingested", "feedback"]),
 ]
 
 

@@ -17,6 +17,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 from orchestration.dbt_project import dbt_project, ensure_manifest
 from orchestration.partitions import periods
 from orchestration.resources import DoudiResource
+from sources import SOURCES
 
 PARTIAL_PARSE = "partial_parse.msgpack"
 
@@ -50,6 +51,8 @@ def dbt_vars(config) -> dict:
             "grades": care["grades"],
             "grade_three_categories": care["grade_three_categories"],
         },
+        # the staging models' code-table tests, from the source declarations (sources/)
+        "code_tables": {name: source.accepted_values for name, source in SOURCES.items()},
     }
 
 

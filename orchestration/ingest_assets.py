@@ -7,10 +7,11 @@ from doudi_core.period import as_of
 from ingest.arrivals import is_hidden
 from ingest.delivery import ingest_source
 from ingest.files import FilesRejected
-from ingest.load import clear_period, latest_delivery, load_delivery
-from ingest.sources import SOURCES
+from ingest.load import NothingStands, load_delivery, stand_in
 from orchestration.partitions import periods
 from orchestration.resources import DoudiResource
+from sources import SOURCES
+from sources.contract import Source
 from workbooks.feedback import delivery as read_feedback
 from workbooks.feedback import issued_leads
 
@@ -27,68 +28,49 @@ def markdown_table(frame: pl.DataFrame) -> str:
         return str(frame)
 
 
-# Tables a source's delivery writes besides its own (each its own asset, for lineage into dbt).
-SIDE_TABLES = {
-    "lowincome": {
-        "lowincome_invalid_ids": "Low-income members quarantined for their identity "
-        "number; they still raise IDENTITY_MISMATCH leads."
-    }
-}
-
-
-def _build(source: str) -> dg.AssetsDefinition:
-    schema = SOURCES[source]
+def _build(source: Source) -> dg.AssetsDefinition:
     main = dg.AssetSpec(
-        ["ingested", source],
+        ["ingested", source.name],
         group_name="ingest",
-        description=f"{schema.label}: the period's delivery, normalised and pseudonymised "
-        f"({'full snapshot' if schema.snapshot else 'settlement stream'}); rejected rows quarantined.",
+        description=f"{source.label}: the period's delivery, normalised and pseudonymised "
+        f"({'full snapshot' if source.snapshot else 'stream of records'}); rejected rows quarantined.",
         kinds={"polars", "duckdb"},
     )
-    sides = [
-        dg.AssetSpec(["ingested", table], group_name="ingest", description=text, kinds={"duckdb"})
-        for table, text in SIDE_TABLES.get(source, {}).items()
+    sides = [  # written by the same delivery, each its own asset for lineage into dbt
+        dg.AssetSpec(
+            ["ingested", side.table],
+            group_name="ingest",
+            description=side.description,
+            kinds={"duckdb"},
+        )
+        for side in [source.invalid_numbers]
+        if side
     ]
 
-    @dg.multi_asset(name=source, specs=[main, *sides], partitions_def=periods)
+    @dg.multi_asset(name=source.name, specs=[main, *sides], partitions_def=periods)
     def _asset(context: dg.AssetExecutionContext, doudi: DoudiResource):
         yield _ingest(context, doudi, source)
-        for table in SIDE_TABLES.get(source, {}):
-            yield dg.MaterializeResult(asset_key=["ingested", table])
+        for side in sides:
+            yield dg.MaterializeResult(asset_key=side.key)
 
     return _asset
 
 
 def _ingest(
-    context: dg.AssetExecutionContext, doudi: DoudiResource, source: str
+    context: dg.AssetExecutionContext, doudi: DoudiResource, source: Source
 ) -> dg.MaterializeResult:
-    schema = SOURCES[source]
     period = context.partition_key
-    folder = doudi.inbox_path / period / source
-    files = [p for p in folder.iterdir() if not is_hidden(p)] if folder.is_dir() else []
-    if not files:
-        with doudi.connect() as con:
-            clear_period(con, source, period)
-            stands = latest_delivery(con, source, period)
-        if schema.snapshot and stands is None:
-            raise dg.Failure(
-                description=f"{source}: no delivery in {folder} and no earlier snapshot to stand in",
-                allow_retries=False,
-            )
-        note = (
-            f"no new delivery for {period}; the {stands} snapshot stands"
-            if schema.snapshot
-            else f"no new settlements delivered for {period}"
-        )
-        context.log.warning(f"{source}: {note}")
+    folder = doudi.inbox_path / period / source.name
+    if not (folder.is_dir() and any(not is_hidden(p) for p in folder.iterdir())):
+        try:
+            with doudi.connect() as con:
+                note = stand_in(con, source, period)
+        except NothingStands as error:
+            raise dg.Failure(description=str(error), allow_retries=False) from error
+        context.log.warning(f"{source.name}: {note}")
         return dg.MaterializeResult(
-            asset_key=["ingested", source],
-            metadata={
-                "delivery": note,
-                "rows_read": 0,
-                "rows_loaded": 0,
-                "rows_quarantined": 0,
-            },
+            asset_key=["ingested", source.name],
+            metadata={"delivery": note, "rows_read": 0, "rows_loaded": 0, "rows_quarantined": 0},
         )
     try:
         delivery = ingest_source(
@@ -97,26 +79,27 @@ def _ingest(
     except FilesRejected as rejected:  # one line per file: the run names them all
         raise dg.Failure(
             description="\n".join(
-                f"{source}: input rejected: {r.path.name}: {r.reason}" for r in rejected.rejections
+                f"{source.name}: input rejected: {r.path.name}: {r.reason}"
+                for r in rejected.rejections
             ),
             metadata={"files": [str(r.path) for r in rejected.rejections]},
             allow_retries=False,
         ) from rejected
     for warning in delivery.warnings:
-        context.log.warning(f"{source}: {warning}")
+        context.log.warning(f"{source.name}: {warning}")
     try:
         with doudi.connect() as con:
             load_delivery(con, delivery)
     finally:
         delivery.discard_spool()
     totals = (
-        delivery.accounting.select("rows_read", "rows_loaded", "rows_quarantined")
+        delivery.accounting.select("rows_read", "rows_loaded", "rows_quarantined", "rows_skipped")
         .sum()
         .row(0, named=True)
     )
     reasons = delivery.vault["quarantine"].group_by("reason").len().sort("reason").rows()
     return dg.MaterializeResult(
-        asset_key=["ingested", source],
+        asset_key=["ingested", source.name],
         metadata={
             "delivery": f"{len(delivery.files)} files",
             **{k: dg.MetadataValue.int(int(v)) for k, v in totals.items()},
@@ -128,7 +111,7 @@ def _ingest(
     )
 
 
-ingest_assets = [_build(source) for source in SOURCES]
+ingest_assets = [_build(source) for source in SOURCES.values()]
 
 
 @dg.asset(

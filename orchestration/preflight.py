@@ -16,7 +16,7 @@ import duckdb
 from doudi_core.config import load_config
 from doudi_core.pseudonym import PseudonymKeyError, load_key
 from ingest.arrivals import delivered_sources
-from ingest.sources import SOURCES
+from sources import SOURCES
 from workbooks.publications import published_sources
 
 BAD_ARGUMENTS = 2  # the exit status of a refusal before anything ran

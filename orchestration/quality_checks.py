@@ -10,13 +10,14 @@ from pathlib import Path
 
 import dagster as dg
 
+from doudi_core.warehouse import DUCKDB_CONFIG
 from expectations import report as quality_report
 from expectations.gates import GateReport, run_gate
 from expectations.suites import feedback_suite
 from expectations.validate import Validator
-from ingest.sources import SOURCES
 from orchestration.partitions import periods
-from orchestration.resources import DUCKDB_CONFIG, DoudiResource
+from orchestration.resources import DoudiResource
+from sources import SOURCES
 from workbooks.layout import RESULTS
 
 

@@ -11,10 +11,7 @@ import duckdb
 from doudi_core.config import Config, load_config
 from doudi_core.pseudonym import PseudonymKey, load_key
 from doudi_core.settings import DEFAULT_INBOX, DEFAULT_OUT, Paths
-
-# DuckDB would take 80 % of RAM by default; it spills to disk beyond this. GX's
-# connections use the same configuration (DuckDB requires it within a process).
-DUCKDB_CONFIG = {"memory_limit": "2GB"}
+from doudi_core.warehouse import DUCKDB_CONFIG
 
 
 class DoudiResource(dg.ConfigurableResource):

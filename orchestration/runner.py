@@ -22,8 +22,8 @@ import polars as pl
 from doudi_core.config import load_config
 from doudi_core.runlock import RunInProgress, run_lock
 from doudi_core.settings import Paths
+from doudi_core.warehouse import table_exists
 from expectations import report
-from ingest.load import table_exists
 from orchestration import preflight
 from orchestration.dbt_assets import doudi_dbt_models
 from orchestration.definitions import defs, resources_for

@@ -8,7 +8,9 @@ import xlsxwriter
 
 from ingest import files
 from ingest.files import FileRejected, read_file
-from ingest.sources import DISABILITY
+from sources import SOURCES
+
+DISABILITY = SOURCES["disability"]
 
 HEADER = list(DISABILITY.columns)
 ROW = [

@@ -248,12 +248,13 @@ def test_the_feedback_suite_blocks_duplicate_or_unlisted_answers():
 def test_the_suite_query_inlines_only_a_plain_period():
     """GX query assets take no parameters: anything but YYYY-MM is refused, not inlined."""
     from expectations.frames import columns_query
+    from sources import SOURCES
 
-    query = columns_query("medical", "2026-10", ["reconcile_diff_fen"])
+    query = columns_query(SOURCES["medical"], "2026-10", ["reconcile_diff_fen"])
     assert "delivery_period = '2026-10'" in query
     assert "total_fen - (fund_fen" in query
     with pytest.raises(ValueError, match="not a period"):
-        columns_query("medical", "2026-10' OR '1'='1", ["oop_fen"])
+        columns_query(SOURCES["medical"], "2026-10' OR '1'='1", ["oop_fen"])
 
 
 def test_an_expectation_gx_cannot_evaluate_stops_the_check(tmp_path):
@@ -285,16 +286,18 @@ def test_an_expectation_gx_cannot_evaluate_stops_the_check(tmp_path):
 
 
 def test_town_codes_outside_the_city_are_told_apart_in_sql():
-    from expectations.frames import DERIVED
+    from sources import SOURCES
+    from sources.contract import TOWN_IN_CITY
 
-    town = DERIVED["hukou"]["town_code_in_city"]
+    town = TOWN_IN_CITY
     codes = ["321302001", "321373999", "999999001", "3213020011", "32130200A", None]
     got = duckdb.sql(
         f"SELECT {town} FROM (SELECT unnest(?::VARCHAR[]) AS town_code)", params=[codes]
     ).fetchall()
     assert [g[0] for g in got] == [True, True, False, False, False, True]
     # GX passes the query through SQLAlchemy's text(): ":name" would become a bind parameter
-    assert not [sql for table in DERIVED.values() for sql in table.values() if ":" in sql]
+    derived = [sql for source in SOURCES.values() for sql in source.derived.values()]
+    assert derived and not [sql for sql in derived if ":" in sql]
 
 
 def test_a_key_twice_in_a_loaded_delivery_blocks_and_names_the_rows(baseline, tmp_path):

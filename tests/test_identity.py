@@ -119,7 +119,7 @@ def test_property_validity_matches_the_oracle(text):
 
 def test_a_certificate_number_is_cleaned_as_the_identity_number_it_embeds():
     """残疾人证号 = identity number + category digit + grade digit: the same dirt, the same fix."""
-    from ingest.normalise import normalise_disability
+    from sources.disability import normalise as normalise_disability
 
     body = "32130219800101019"
     number = body + helper.generator_check_bit(body)  # the id-validator package's check digit

@@ -24,10 +24,10 @@ from ingest.delivery import (
 )
 from ingest.files import read_file
 from ingest.normalise import _parsed, _per_value
-from ingest.sources import SOURCES
 from ingest.values import fen_parser, parse_date, parse_fen
 from orchestration.ingest_assets import ingest_assets
 from orchestration.resources import DoudiResource
+from sources import SOURCES
 from tests.conftest import truth_dir
 
 PERIOD = "2026-10"
@@ -109,7 +109,8 @@ def test_duplicates_checked_among_repeated_keys_equal_checking_every_row(rows, s
         },
         schema_overrides={"_dup_key": pl.String, "_reason": pl.String},
     ).with_columns(pl.col("_raw_hash").hash())
-    assert _mark_duplicates(frame, source, ["a.csv"]).equals(_duplicates_among(frame, source))
+    declared = SOURCES[source]
+    assert _mark_duplicates(frame, declared, ["a.csv"]).equals(_duplicates_among(frame, declared))
 
 
 @settings(max_examples=150, deadline=None)
@@ -130,7 +131,7 @@ def test_a_file_is_skipped_as_resent_exactly_when_every_row_is_in_an_earlier_fil
         },
         schema_overrides={"_raw_hash": pl.UInt64, "_reason": pl.String},
     )
-    marked = _mark_duplicates(frame, "hukou", ["a.csv", "b.csv"])
+    marked = _mark_duplicates(frame, SOURCES["hukou"], ["a.csv", "b.csv"])
     skipped = set(marked.filter(pl.col("_reason") == DUPLICATE_FILE)["source_file"])
     expected = {"b.csv"} if second and set(second) <= set(first) else set()
     assert skipped == expected

@@ -18,8 +18,10 @@ from doudi_core.runlock import RunInProgress, run_lock
 from doudi_core.settings import Paths
 from ingest.delivery import ingest_source
 from ingest.files import FileRejected
-from ingest.sources import DISABILITY
 from orchestration.runner import run_period
+from sources import SOURCES
+
+DISABILITY = SOURCES["disability"]
 
 HEADER = ",".join(DISABILITY.columns)
 ROW = "32130219900101123400,321302199001011234,张三,肢体,一级,2020-01-01,有效,是,是,321302001"

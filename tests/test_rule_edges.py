@@ -14,7 +14,7 @@ from crossmatch.rules import evaluate
 from doudi_core.config import load_config
 from ingest.delivery import ingest_source
 from ingest.load import load_delivery
-from ingest.sources import LOWINCOME
+from sources import SOURCES
 from tests import builders as b
 
 CONFIG = load_config()
@@ -255,7 +255,7 @@ def test_review_due_is_only_for_dibao_households():
 
 
 def test_an_invalid_or_blank_number_is_on_the_lead_as_the_spec_says(tmp_path, key):
-    header = ",".join(LOWINCOME.columns)
+    header = ",".join(SOURCES["lowincome"].columns)
     member = "本人,低保,在保,2020-01-01,,600,1,400,无,全自理,2026-06-01,321302001,新庄村"
     rows = [
         f"F1, ３２１３０２　1990 0101123x ,张三,{member}",  # a bad check character (valid: 4)

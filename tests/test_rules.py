@@ -269,7 +269,9 @@ def test_identity_mismatch_three_ways_and_not_for_equal_names():
 
 def test_a_legacy_15_digit_number_matches_its_18_digit_form(tmp_path, key):
     from ingest.delivery import ingest_source
-    from ingest.sources import HUKOU, LOWINCOME
+    from sources import SOURCES
+
+    HUKOU, LOWINCOME = SOURCES["hukou"], SOURCES["lowincome"]
 
     def write(source, header, row):
         folder = tmp_path / "2026-10" / source

@@ -15,8 +15,8 @@ import polars as pl
 from crossmatch.rules import age_at
 from doudi_core.config import Config
 from doudi_core.places import COUNTIES
+from doudi_core.warehouse import append_rows
 from ingest import identity
-from ingest.load import append_rows
 from workbooks.writer import workbook_path, write_county_workbook
 
 WORKBOOK_PROCESSES = 2

@@ -15,9 +15,9 @@ import duckdb
 import openpyxl
 import polars as pl
 
+from doudi_core.warehouse import query_or_empty
 from ingest.arrivals import is_hidden
 from ingest.delivery import Delivery, no_identities
-from ingest.load import table_exists
 from ingest.values import parse_date
 from workbooks.layout import KEEPS_OPEN, RESULTS, SUMMARY_SHEET
 
@@ -176,13 +176,14 @@ def validate(rows: pl.DataFrame, issued: pl.DataFrame, as_of: dt.date) -> pl.Dat
 
 def issued_leads(con: duckdb.DuckDBPyConnection, period: str) -> pl.DataFrame:
     """Every lead issued before `period`, with the county it was issued to."""
-    if not table_exists(con, "leads", "lead_states"):
-        return pl.DataFrame(schema={"lead_id": pl.String, "county_code": pl.String})
-    return con.sql(
+    return query_or_empty(
+        con,
+        "leads.lead_states",
         "SELECT lead_id, any_value(county_code ORDER BY period) AS county_code FROM leads.lead_states "
         "WHERE period < ? GROUP BY lead_id",
-        params=[period],
-    ).pl()
+        [period],
+        {"lead_id": pl.String, "county_code": pl.String},
+    )
 
 
 def delivery(folder: Path, period: str, issued: pl.DataFrame, as_of: dt.date) -> Delivery:

@@ -12,7 +12,7 @@ import datetime as dt
 import duckdb
 import polars as pl
 
-from ingest.load import append_rows, table_exists
+from doudi_core.warehouse import append_rows, table_exists
 
 TABLE = "exports.publications"
 
