@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -26,8 +27,7 @@ import polars as pl
 import python_calamine
 
 from benchmarks import sql_rules
-from crossmatch.inputs import load_inputs, window_days
-from crossmatch.rules import evaluate
+from crossmatch.monthly import period_hits
 from doudi_core.config import load_config
 from ingest.files import detect_encoding
 from sources import SOURCES
@@ -141,16 +141,20 @@ def rules_against_sql(warehouse: Path, period: str, repeat: int) -> dict:
     """The two heaviest rules in polars and in plain SQL: median seconds, and whether they
     raise the same people."""
     config = load_config()
+
+    @contextmanager
+    def connect():
+        yield con
+
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        inputs = load_inputs(con, period, window_days(config))
         polars_s, sql_s = [], []
         for _ in range(repeat):
-            timings: dict[str, float] = {}  # the rules themselves, not the shared placement step
-            hits = evaluate(
-                inputs, config, rules=["MED_OOP_UNCOVERED", "CHILD_UNSUPPORTED"], timings=timings
+            seconds: dict[str, float] = {}  # the rules themselves, not the shared placement step
+            hits = period_hits(
+                connect, period, config, ["MED_OOP_UNCOVERED", "CHILD_UNSUPPORTED"], seconds
             )
-            polars_s.append(sum(timings.values()))
+            polars_s.append(sum(seconds.values()))
             started = time.perf_counter()
             sql = {
                 "MED_OOP_UNCOVERED": sql_rules.med_oop_uncovered(con, period, config),

@@ -87,7 +87,7 @@ def load_settlements(con: duckdb.DuckDBPyConnection, period: str, days: int) -> 
     columns = ", ".join(SETTLEMENT_COLUMNS)
     current = con.sql(
         f"""
-        WITH delivered AS NOT MATERIALIZED (  -- materialised, the query took 4 times longer
+        WITH delivered AS NOT MATERIALIZED (  -- each use pushes its own filters into the scan
             SELECT {columns}, delivery_period FROM ingested.medical
             WHERE delivery_period BETWEEN $first AND $period
         ),

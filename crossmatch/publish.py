@@ -3,13 +3,13 @@ workbooks, where leads meet identity numbers and names again (from the vault).""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
 from doudi_core.config import Config
+from doudi_core.files import written_atomically
 
 LEADS_FILE_COLUMNS = [
     "lead_id",
@@ -74,7 +74,5 @@ def leads_file_frame(identified: pl.DataFrame, config: Config) -> pl.DataFrame:
 
 def write_atomically(frame: pl.DataFrame, path: Path) -> None:
     """Write beside the target and rename: a crash never leaves a half-written file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    frame.write_parquet(tmp, compression="zstd", statistics=True)
-    os.replace(tmp, path)
+    with written_atomically(path) as tmp:
+        frame.write_parquet(tmp, compression="zstd", statistics=True)

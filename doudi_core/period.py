@@ -26,23 +26,7 @@ def as_of(period: str) -> dt.date:
     return dt.date(year, month, calendar.monthrange(year, month)[1])
 
 
-def period_start(period: str) -> dt.date:
-    year, month = parse_period(period)
-    return dt.date(year, month, 1)
-
-
 def shift(period: str, months: int) -> str:
     year, month = parse_period(period)
     index = year * 12 + (month - 1) + months
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
-
-
-def of_date(day: dt.date) -> str:
-    return f"{day.year:04d}-{day.month:02d}"
-
-
-def months_between(earlier: str, later: str) -> int:
-    """Whole months from `earlier` to `later` (negative when `later` is earlier)."""
-    y1, m1 = parse_period(earlier)
-    y2, m2 = parse_period(later)
-    return (y2 * 12 + m2) - (y1 * 12 + m1)

@@ -164,3 +164,16 @@ def _observed(finding: Finding, text: str) -> Finding:
     """Summary expectations run on one row: say the figure, not "1 of 1 rows"."""
     finding.observed, finding.unexpected_count, finding.element_count = text, None, None
     return finding
+
+
+def run_feedback_gate(
+    con: duckdb.DuckDBPyConnection, period: str, validator: Validator, results: list[str]
+) -> GateReport:
+    """The accepted verification answers of the period: one per lead, from `results`, dated."""
+    answers = con.sql(
+        "SELECT lead_id, result, verified_on, file AS source_file, row_number AS source_row "
+        "FROM ingested.feedback WHERE period = ?",
+        params=[period],
+    ).pl()
+    findings = validator.check(suites.feedback_suite(results), answers)
+    return GateReport("feedback", period, answers.height > 0, findings, [])

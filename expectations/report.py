@@ -4,14 +4,14 @@ report, OUT/quality/<period>/index.html: counts and file:row only, never values.
 from __future__ import annotations
 
 import html
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
-from doudi_core.warehouse import replace_rows, table_exists
+from doudi_core.files import written_atomically
+from doudi_core.warehouse import query_or_empty, replace_rows, table_exists
 from expectations.gates import GateReport
 
 RESULT_SCHEMA = {
@@ -54,6 +54,66 @@ def record(con: duckdb.DuckDBPyConnection, report: GateReport, severity: str) ->
         frame,
         {"period": report.period, "source": report.source, "severity": severity},
     )
+
+
+def failed_checks(con: duckdb.DuckDBPyConnection, period: str) -> pl.DataFrame:
+    """The period's failed checks, blocking first, for the run's summary."""
+    return query_or_empty(
+        con,
+        "ingested.quality_results",
+        "SELECT source, severity, what, expectation, unexpected_count, element_count, observed, "
+        "examples FROM ingested.quality_results WHERE period = ? AND NOT success "
+        "ORDER BY severity, source, what",
+        [period],
+        {column: RESULT_SCHEMA[column] for column in FAILED_COLUMNS},
+    )
+
+
+FAILED_COLUMNS = [
+    "source",
+    "severity",
+    "what",
+    "expectation",
+    "unexpected_count",
+    "element_count",
+    "observed",
+    "examples",
+]
+
+
+def accounting_by_source(
+    con: duckdb.DuckDBPyConnection, period: str, sources: list[str]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Per source of `sources`: files and rows read, loaded, quarantined, skipped; and the
+    quarantined rows by source and reason."""
+    per_file = query_or_empty(
+        con,
+        "ingested.file_accounting",
+        "SELECT source, file, rows_read, rows_loaded, rows_quarantined, rows_skipped "
+        "FROM ingested.file_accounting WHERE period = ? AND list_contains(?, source) "
+        "ORDER BY source, file",
+        [period, sources],
+        {
+            "source": pl.String,
+            "file": pl.String,
+            **dict.fromkeys(
+                ("rows_read", "rows_loaded", "rows_quarantined", "rows_skipped"), pl.Int64
+            ),
+        },
+    )
+    by_source = per_file.group_by("source", maintain_order=True).agg(
+        pl.len().alias("files"),
+        pl.col("rows_read", "rows_loaded", "rows_quarantined", "rows_skipped").sum(),
+    )
+    reasons = query_or_empty(
+        con,
+        "ingested.quarantine",
+        "SELECT source, reason, count(*) AS n FROM ingested.quarantine "
+        "WHERE period = ? AND list_contains(?, source) GROUP BY ALL ORDER BY source, reason",
+        [period, sources],
+        {"source": pl.String, "reason": pl.String, "n": pl.Int64},
+    )
+    return by_source, reasons
 
 
 @dataclass(frozen=True)
@@ -174,8 +234,6 @@ def render(
         f"<style>{style}</style></head><body>{''.join(sections)}</body></html>"
     )
     path = out / "quality" / period / "index.html"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(".index.html.tmp")
-    tmp.write_text(page, encoding="utf-8")
-    os.replace(tmp, path)
+    with written_atomically(path) as tmp:
+        tmp.write_text(page, encoding="utf-8")
     return path

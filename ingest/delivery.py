@@ -42,8 +42,8 @@ ROW_ID = ["source_file", "source_row"]  # a row's identity in every table and in
 SPOOL_PREFIX = "doudi-spool-"  # then the source: doudi-spool-medical-…
 SPOOL_LOCK = ".writer.lock"  # in each spool, locked by the process writing it (see Spool)
 SPOOL_COMPRESSION = "lz4"  # fast to write and read; the spool lives only until the load
-# rows normalised at once (see _slices): at city, 1.5 M took the medical ingest as long as
-# 2 M and peaked ~450 MiB lower (two slices are in flight); 1 M was ~2 % slower
+# rows normalised at once (see _slices): as fast as larger slices, a lower peak (two are in
+# flight; docs/decisions.md, "Measured choices")
 SLICE_ROWS = 1_500_000
 SLICE_WORKERS = 2  # slices normalised at the same time (polars releases the GIL)
 

@@ -140,10 +140,10 @@ def _to_utf8(path: Path, data: bytes, encoding: str) -> bytes:
 
 
 def _recoded(data: bytes) -> bytes:
-    """GB18030 to UTF-8 a few megabytes at a time: a codec call holds the GIL throughout,
-    and decoding a county's 585 MB file in one call stopped the slice threads for 3.4 s.
-    Each piece goes straight into one buffer: a county's file needed 673 MiB more than
-    its bytes this way, 1,573 MiB decoded whole (its text is two bytes a character)."""
+    """GB18030 to UTF-8 a few megabytes at a time: a codec call holds the GIL throughout, so
+    one call over a county's file would stop the slice threads; each piece goes straight
+    into one buffer, so the decoded text is never held whole beside the bytes
+    (docs/decisions.md, "Measured choices")."""
     decoder = codecs.getincrementaldecoder("gb18030")(errors="strict")
     recoded = io.BytesIO()
     for start in range(0, len(data), RECODE_BYTES):
@@ -179,8 +179,8 @@ def _read_csv(path: Path, schema: Source, forced: str | None = None) -> RawFile:
         if encoding == "utf-8" and "utf-8" in str(error):  # valid at the start, not further on
             return _read_csv(path, schema, "gb18030")
         raise FileRejected(path, f"malformed CSV: {str(error).splitlines()[0]}") from error
-    # one chunk per column: on the ~300 chunks of the parse, normalising, keying and spooling
-    # a 4 M-row county file took ~1 s (6 %) longer; the copy costs ~0.5 s, in the reader thread
+    # one chunk per column: the later steps are slower on the parse's hundreds of chunks than
+    # the copy costs, and the copy is made in the reader thread
     frame = frame.rechunk()
     width = len(head_rows[header_index])
     if frame.width and frame.width != width:

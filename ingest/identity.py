@@ -36,8 +36,8 @@ def clean(raw: pl.Expr) -> pl.Expr:
 
 def _check_char(body17: pl.Expr) -> pl.Expr:
     """ISO 7064 MOD 11-2 over the 17 ASCII digits, read as one integer cut into three chunks,
-    each chunk's weighted digit sum looked up in a table (120 ms per 1.4 M numbers, where
-    summing the 17 weighted digits one by one took 387 ms)."""
+    each chunk's weighted digit sum looked up in a table: a third of the time of summing
+    the 17 weighted digits one by one."""
     number = body17.cast(pl.Int64)
     first, middle, last = _chunk_sums()
     total = (

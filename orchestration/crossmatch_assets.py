@@ -3,11 +3,9 @@
 import dagster as dg
 import polars as pl
 
-from crossmatch import lifecycle, publish, store
-from crossmatch.inputs import load_inputs, window_days
-from crossmatch.rules import evaluate
-from crossmatch.workdays import UnknownCalendarYear, WorkCalendar
-from doudi_core.period import as_of
+from crossmatch import lifecycle, publish
+from crossmatch.monthly import cross_match
+from crossmatch.workdays import UnknownCalendarYear
 from orchestration.partitions import periods
 from orchestration.resources import DoudiResource
 from sources import SOURCES
@@ -30,30 +28,13 @@ INGESTED = [
 def lead_states(context: dg.AssetExecutionContext, doudi: DoudiResource) -> dg.MaterializeResult:
     period = context.partition_key
     config = doudi.config()
-    calendar = WorkCalendar.from_config(config.raw.get("calendar", {}))
-    with doudi.connect() as con:  # closed before the rules run: DuckDB's buffers go with it
-        inputs = load_inputs(con, period, window_days(config))
-    timings: dict[str, float] = {}
-    hits = evaluate(inputs, config, timings=timings)
-    del inputs
-    with doudi.connect() as con:
-        try:
-            states = lifecycle.advance(
-                store.previous_states(con, period),
-                hits,
-                store.closures(con, period),
-                period,
-                as_of(period),
-                config,
-                calendar,
-            )
-        except UnknownCalendarYear as error:
-            raise dg.Failure(description=f"due dates: {error}", allow_retries=False) from error
-        store.save_states(con, period, states)
-        listed = lifecycle.listed(states)
-        leads_file = publish.leads_file_frame(publish.identify(con, listed, period), config)
+    try:
+        result = cross_match(doudi.connect, period, config)
+    except UnknownCalendarYear as error:
+        raise dg.Failure(description=f"due dates: {error}", allow_retries=False) from error
     path = doudi.out_path / "leads" / f"{period}.parquet"
-    publish.write_atomically(leads_file, path)
+    publish.write_atomically(result.leads_file, path)
+    listed, states = result.listed, result.states
     by_rule = dict(listed.group_by("rule_code").len().sort("rule_code").rows())
     by_county = dict(listed.group_by("county_code").len().sort("county_code").rows())
     by_status = dict(listed.group_by("listed_status").len().sort("listed_status").rows())
@@ -70,7 +51,7 @@ def lead_states(context: dg.AssetExecutionContext, doudi: DoudiResource) -> dg.M
             "leads_file": dg.MetadataValue.path(str(path)),
             **{
                 f"seconds/{code}": dg.MetadataValue.float(round(t, 3))
-                for code, t in timings.items()
+                for code, t in result.seconds.items()
             },
             "rule_version": config.version,
         }

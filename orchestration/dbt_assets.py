@@ -14,6 +14,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
+from doudi_core.files import written_atomically
 from orchestration.dbt_project import dbt_project, ensure_manifest
 from orchestration.partitions import periods
 from orchestration.resources import DoudiResource
@@ -78,8 +79,8 @@ def doudi_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, dou
 def build_folder(out: Path, period: str) -> Path:
     """OUT/dbt/<period>/, emptied first: one period's compiled SQL, results and dbt.log.
 
-    dagster-dbt's default is a new folder per build inside the project's target/,
-    which grew without end (388 folders, 1.6 GB on a developer's checkout).
+    dagster-dbt's default is a new folder per build inside the project's target/, which
+    grows without end.
     """
     folder = out / "dbt" / period
     if folder.exists():
@@ -98,7 +99,5 @@ def keep_parse_state(invocation_target: Path) -> None:
     state = invocation_target / PARTIAL_PARSE
     if state.exists():
         kept = dbt_project.project_dir / dbt_project.target_path / PARTIAL_PARSE
-        kept.parent.mkdir(parents=True, exist_ok=True)
-        staged = kept.with_suffix(f".{os.getpid()}.tmp")
-        shutil.copyfile(state, staged)
-        staged.replace(kept)  # atomic: a build starting now reads the old state or the new
+        with written_atomically(kept) as staged:  # a build starting now reads old or new
+            shutil.copyfile(state, staged)

@@ -45,7 +45,7 @@ def ensure_manifest() -> Path:
 
 
 class DbtCli(DbtCliResource):
-    """dagster-dbt's dbt CLI, less two steps that cost ~4.5 s of every run and give nothing here.
+    """dagster-dbt's dbt CLI, less two steps that cost seconds of every run and give nothing here.
 
     Both override private methods of dagster-dbt (pinned exactly; the pipeline
     tests build the dbt assets through this resource):

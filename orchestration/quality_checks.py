@@ -12,8 +12,7 @@ import dagster as dg
 
 from doudi_core.warehouse import DUCKDB_CONFIG
 from expectations import report as quality_report
-from expectations.gates import GateReport, run_gate
-from expectations.suites import feedback_suite
+from expectations.gates import GateReport, run_feedback_gate, run_gate
 from expectations.validate import Validator
 from orchestration.partitions import periods
 from orchestration.resources import DoudiResource
@@ -106,19 +105,13 @@ def feedback_gate(
     context: dg.AssetCheckExecutionContext, doudi: DoudiResource
 ) -> dg.AssetCheckResult:
     with doudi.connect() as con:
-        answers = con.sql(
-            "SELECT lead_id, result, verified_on, file AS source_file, row_number AS source_row "
-            "FROM ingested.feedback WHERE period = ?",
-            params=[context.partition_key],
-        ).pl()
-    findings = _validator().check(feedback_suite(RESULTS), answers)
-    report = GateReport("feedback", context.partition_key, answers.height > 0, findings, [])
+        report = run_feedback_gate(con, context.partition_key, _validator(), RESULTS)
     for failure in report.failures:
         context.log.error(f"BLOCKED feedback: {failure.sentence()}")
     return dg.AssetCheckResult(
         passed=report.passed,
         severity=dg.AssetCheckSeverity.ERROR,
-        metadata=_metadata(report, findings),
+        metadata=_metadata(report, report.blocking),
     )
 
 

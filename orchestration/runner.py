@@ -22,7 +22,6 @@ import polars as pl
 from doudi_core.config import load_config
 from doudi_core.runlock import RunInProgress, run_lock
 from doudi_core.settings import Paths
-from doudi_core.warehouse import table_exists
 from expectations import report
 from orchestration import preflight
 from orchestration.dbt_assets import doudi_dbt_models
@@ -207,13 +206,7 @@ def _print_quality(period: str, paths: Paths) -> tuple[list[str], int]:
     if con is None:
         return [], 0
     try:
-        if not table_exists(con, "ingested", "quality_results"):
-            return [], 0
-        rows = con.sql(
-            "SELECT source, severity, what, expectation, unexpected_count, element_count, observed, examples "
-            "FROM ingested.quality_results WHERE period = ? AND NOT success ORDER BY severity, source, what",
-            params=[period],
-        ).pl()
+        rows = report.failed_checks(con, period)
     finally:
         con.close()
     blocked = [
@@ -274,25 +267,9 @@ def _print_accounting(period: str, paths: Paths, ingested: set[str]) -> None:
     if con is None:
         return
     try:
-        if not table_exists(con, "ingested", "file_accounting"):
-            return
-        frame = con.sql(
-            "SELECT source, file, rows_read, rows_loaded, rows_quarantined, rows_skipped "
-            "FROM ingested.file_accounting WHERE period = ? AND list_contains(?, source) "
-            "ORDER BY source, file",
-            params=[period, sorted(ingested)],
-        ).pl()
-        reasons = con.sql(
-            "SELECT source, reason, count(*) AS n FROM ingested.quarantine "
-            "WHERE period = ? AND list_contains(?, source) GROUP BY ALL ORDER BY source, reason",
-            params=[period, sorted(ingested)],
-        ).pl()
+        by_source, reasons = report.accounting_by_source(con, period, sorted(ingested))
     finally:
         con.close()
-    by_source = frame.group_by("source", maintain_order=True).agg(
-        pl.len().alias("files"),
-        pl.col("rows_read", "rows_loaded", "rows_quarantined", "rows_skipped").sum(),
-    )
     print(f"\nRow accounting for {period} (rows read = loaded + quarantined + skipped):")
     for row in by_source.iter_rows(named=True):
         balanced = row["rows_loaded"] + row["rows_quarantined"] + row["rows_skipped"]

@@ -17,8 +17,3 @@ def with_check(body17: np.ndarray) -> np.ndarray:
 
 def check_char(body17: str) -> str:
     return str(_CHECK[sum(int(d) * int(w) for d, w in zip(body17, _WEIGHTS, strict=True)) % 11])
-
-
-def to_15(id18: str) -> str:
-    """The legacy 15-digit form: no century, no check character (only for 19xx births)."""
-    return id18[:6] + id18[8:17]

@@ -4,12 +4,12 @@ encodings, or xlsx with title rows, a 合计 row and real date cells."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 from pathlib import Path
 
 import polars as pl
 import xlsxwriter
 
+from doudi_core.files import written_atomically
 from synth.dirt import DATE_CELL, SERIAL_CELL
 
 
@@ -24,7 +24,11 @@ def write_csv(frame: pl.DataFrame, path: Path, encoding: str, blank_rows: int) -
 
 def write_xlsx(frame: pl.DataFrame, path: Path, title: str, title_rows: int, totals: bool) -> int:
     """Returns the Excel row number of the first data row."""
-    tmp = path.with_suffix(".tmp")
+    with written_atomically(path) as tmp:
+        return _write_xlsx(frame, tmp, title, title_rows, totals)
+
+
+def _write_xlsx(frame: pl.DataFrame, tmp: Path, title: str, title_rows: int, totals: bool) -> int:
     workbook = xlsxwriter.Workbook(str(tmp), {"constant_memory": True, "strings_to_numbers": False})
     workbook.set_properties({"created": dt.datetime(2000, 1, 1)})  # same seed, same bytes
     sheet = workbook.add_worksheet("Sheet1")
@@ -51,11 +55,9 @@ def write_xlsx(frame: pl.DataFrame, path: Path, title: str, title_rows: int, tot
         sheet.write_string(row, 0, "合计")
         sheet.write_string(row, 1, f"{frame.height}人")
     workbook.close()
-    os.replace(tmp, path)
     return first
 
 
 def _atomic_bytes(path: Path, data: bytes) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    with written_atomically(path) as tmp:
+        tmp.write_bytes(data)

@@ -66,9 +66,9 @@ class WorkbookJob(NamedTuple):
 def _write_all(jobs: list[WorkbookJob]) -> list[str]:
     """Write the workbooks; their digests in the jobs' order.
 
-    XlsxWriter is pure Python, one core per workbook: a city's 37 k leads took 5.8 s
-    on one core of two, 3.7 s in two processes, the biggest county first. Below
-    PARALLEL_LEADS leads, starting the processes costs more than it saves.
+    XlsxWriter is pure Python, one core per workbook: two processes, the biggest county
+    first, keep both cores busy. Below PARALLEL_LEADS leads, starting the processes costs
+    more than it saves.
     """
     if sum(job.leads.height for job in jobs) < PARALLEL_LEADS or len(jobs) < 2:
         return [write_county_workbook(*job) for job in jobs]

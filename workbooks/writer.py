@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 from pathlib import Path
 
 import polars as pl
 import xlsxwriter
 
+from doudi_core.files import written_atomically
 from workbooks.layout import (
     LEAD_HEADERS,
     RESULTS,
@@ -42,9 +42,31 @@ def write_county_workbook(
     """Write the workbook atomically; returns its SHA-256. `leads` holds this county's leads only."""
     if leads["county_code"].drop_nulls().unique().to_list() not in ([county_code], []):
         raise ValueError(f"workbook for {county_code} given leads of other counties")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    book = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False})
+    with written_atomically(path) as tmp:
+        _write(
+            xlsxwriter.Workbook(str(tmp), WORKBOOK_OPTIONS),
+            leads,
+            period,
+            county_code,
+            county_name,
+            town_names,
+            as_of,
+        )
+        return hashlib.sha256(tmp.read_bytes()).hexdigest()
+
+
+WORKBOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False}
+
+
+def _write(
+    book: xlsxwriter.Workbook,
+    leads: pl.DataFrame,
+    period: str,
+    county_code: str,
+    county_name: str,
+    town_names: dict[str, str],
+    as_of: dt.date,
+) -> None:
     book.set_properties(
         {
             "title": f"{county_name}预警线索核查表（{period}）",
@@ -68,9 +90,6 @@ def write_county_workbook(
             sheet_name(town_code[0], town_names.get(town_code[0] or "")),
         )
     book.close()
-    digest = hashlib.sha256(tmp.read_bytes()).hexdigest()
-    os.replace(tmp, path)
-    return digest
 
 
 def _styles(book: xlsxwriter.Workbook) -> dict:

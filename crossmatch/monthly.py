@@ -1,0 +1,66 @@
+"""A period's cross-match, start to end: the rules over the period's inputs, then lead
+identity and lifecycle, then the leads file's rows. Dagster's `lead_states` asset and the
+benchmark run exactly this."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+
+import duckdb
+import polars as pl
+
+from crossmatch import lifecycle, publish, store
+from crossmatch.inputs import load_inputs, window_days
+from crossmatch.rules import evaluate
+from crossmatch.workdays import WorkCalendar
+from doudi_core.config import Config
+from doudi_core.period import as_of
+
+Connect = Callable[[], AbstractContextManager[duckdb.DuckDBPyConnection]]
+
+
+@dataclass
+class CrossMatch:
+    states: pl.DataFrame  # the period's lead history rows (leads.lead_states)
+    listed: pl.DataFrame  # the leads the period lists (新增 / 持续)
+    leads_file: pl.DataFrame  # the leads file's rows (identity numbers and names)
+    seconds: dict[str, float]  # per rule
+
+
+def period_hits(
+    connect: Connect,
+    period: str,
+    config: Config,
+    rules: list[str] | None = None,
+    seconds: dict[str, float] | None = None,
+) -> pl.DataFrame:
+    """The rules' hits for the period. The connection is closed before the rules run:
+    DuckDB's buffers go with it."""
+    with connect() as con:
+        inputs = load_inputs(con, period, window_days(config))
+    return evaluate(inputs, config, rules=rules, timings=seconds)
+
+
+def cross_match(connect: Connect, period: str, config: Config) -> CrossMatch:
+    """Hits, then the period's lead states saved, then the leads file's rows (not written:
+    where it goes is the caller's). Raises UnknownCalendarYear when a due date falls in a
+    year no holiday schedule covers."""
+    calendar = WorkCalendar.from_config(config.raw.get("calendar", {}))
+    seconds: dict[str, float] = {}
+    hits = period_hits(connect, period, config, seconds=seconds)
+    with connect() as con:
+        states = lifecycle.advance(
+            store.previous_states(con, period),
+            hits,
+            store.closures(con, period),
+            period,
+            as_of(period),
+            config,
+            calendar,
+        )
+        store.save_states(con, period, states)
+        listed = lifecycle.listed(states)
+        leads_file = publish.leads_file_frame(publish.identify(con, listed, period), config)
+    return CrossMatch(states, listed, leads_file, seconds)
