@@ -197,6 +197,10 @@ def test_the_quarantine_warning_is_quiet_on_an_ordinary_month(scenario, capsys):
     assert _run(BROKEN, paths) == 0
     out = capsys.readouterr().out
     assert "Quality warnings tolerated" not in out and "no row quarantined" not in out
+    # dbt in one line; its own log stays in OUT/dbt/<period>/dbt.log
+    (dbt,) = [line for line in out.splitlines() if line.startswith("dbt: ")]
+    assert "16 models" in dbt and str(paths.out / "dbt" / BROKEN / "dbt.log") in dbt
+    assert "Running with dbt" not in out and "START sql" not in out
 
 
 def test_a_snapshot_file_with_a_header_and_no_rows_blocks_the_first_delivery(

@@ -279,3 +279,24 @@ def test_an_invalid_or_blank_number_is_on_the_lead_as_the_spec_says(tmp_path, ke
     assert by_name == {"张三": "32130219900101123X", "李四": ""}
     evidence = dict(shown.select("name", "evidence").rows())
     assert "校验位错误" in evidence["张三"] and "身份号码为空" in evidence["李四"]
+
+
+def test_child_unsupported_reads_its_grades_from_the_configuration():
+    """Issue 21: the grades and categories CHILD_UNSUPPORTED weighs are configuration: with
+    四级 taken out of `unable_mental_grades`, a 四级 智力 parent no longer counts."""
+    raw = {**CONFIG.raw, "rules": {**CONFIG.raw["rules"]}}
+    raw["rules"]["CHILD_UNSUPPORTED"] = {
+        **CONFIG.rule("CHILD_UNSUPPORTED"),
+        "unable_mental_grades": ["三级"],
+    }
+    narrowed = CONFIG.__class__(CONFIG.path, CONFIG.version, raw)
+    rows = [
+        {"person_key": 1, "relation": "户主", "id_sex": "男", "status": "服刑在押"},
+        {"person_key": 2, "relation": "配偶", "id_sex": "女"},
+        {"person_key": 3, "relation": "女", "id_birth_date": dt.date(2015, 3, 1)},
+    ]
+    tables = b.inputs(
+        hukou_rows=rows, disability_rows=[{"person_key": 2, "grade": "四级", "category": "智力"}]
+    )
+    assert _keys(evaluate(tables, CONFIG, rules=["CHILD_UNSUPPORTED"])) == {3}
+    assert evaluate(tables, narrowed, rules=["CHILD_UNSUPPORTED"]).is_empty()
