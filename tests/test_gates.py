@@ -335,3 +335,28 @@ def test_a_key_twice_in_a_loaded_delivery_blocks_and_names_the_rows(baseline, tm
     assert "no duplicate settlement_id" in failure.sentence()
     assert "2 rows repeat a key" in failure.sentence()  # two extra rows, not the four involved
     assert [f"{file}:{row}" for file, row in copied] == failure.examples[:2]
+
+
+def test_a_failed_rerun_of_a_published_period_leaves_its_publication_as_it_was(
+    scenario, capsys
+):
+    """"nothing published is overwritten by accident": 2026-10 published, then run again on a
+    truncated medical file: the run fails at the gate, and the leads file and workbooks
+    published before stay byte for byte (issue 21)."""
+    root, paths = scenario
+    assert _run(BROKEN, paths) == 0
+    published = {
+        p: _digest(p)
+        for p in [
+            paths.out / "leads" / f"{BROKEN}.parquet",
+            *sorted((paths.out / "exports" / BROKEN).glob("*.xlsx")),
+        ]
+    }
+    capsys.readouterr()
+    target = max(_files(root, "medical"), key=lambda p: p.stat().st_size)
+    rewrite(target, lambda header, rows: (header, rows[: len(rows) // 2]))
+    assert _run(BROKEN, paths) == 1
+    err = capsys.readouterr().err
+    assert "BLOCKED medical" in err
+    assert f"the leads and workbooks published earlier for {BROKEN} stand unchanged" in err
+    assert {p: _digest(p) for p in published} == published
