@@ -337,10 +337,8 @@ def test_a_key_twice_in_a_loaded_delivery_blocks_and_names_the_rows(baseline, tm
     assert [f"{file}:{row}" for file, row in copied] == failure.examples[:2]
 
 
-def test_a_failed_rerun_of_a_published_period_leaves_its_publication_as_it_was(
-    scenario, capsys
-):
-    """"nothing published is overwritten by accident": 2026-10 published, then run again on a
+def test_a_failed_rerun_of_a_published_period_leaves_its_publication_as_it_was(scenario, capsys):
+    """ "nothing published is overwritten by accident": 2026-10 published, then run again on a
     truncated medical file: the run fails at the gate, and the leads file and workbooks
     published before stay byte for byte (issue 21)."""
     root, paths = scenario
