@@ -68,7 +68,9 @@ def read_floor(inbox: Path) -> dict[str, float]:
 
 
 def delivered_files(inbox: Path, source: str) -> list[Path]:
-    return sorted((inbox / PERIOD / source).iterdir())
+    """The source's files in the period's folder (none when the inbox has no such folder)."""
+    folder = inbox / PERIOD / source
+    return sorted(folder.iterdir()) if folder.is_dir() else []
 
 
 def read_as_strings(path: Path) -> pl.DataFrame | list[list]:

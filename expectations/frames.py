@@ -47,7 +47,7 @@ def duplicate_keys(
     12.5 M settlement ids three times over (count, values, rows), ~7 s; ingest
     already quarantines duplicates, so this is a check that they did not slip by.
     """
-    key = source.key_column
+    key = source.key_sql
     where = f"FROM ingested.{source.name} WHERE {source.period_column} = ?"
     repeated = con.sql(
         f"SELECT count(*) - count(DISTINCT {key}) {where}", params=[period]

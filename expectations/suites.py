@@ -59,7 +59,7 @@ def key_suite(source: Source) -> gx.ExpectationSuite:
             column="duplicate_rows",
             min_value=0,
             max_value=0,
-            meta=_meta(f"no duplicate {source.key_column} in the delivery"),
+            meta=_meta(f"no duplicate {' and '.join(source.key_columns)} in the delivery"),
         )
     )
     return suite

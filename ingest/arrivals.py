@@ -31,13 +31,15 @@ def delivered_sources(inbox: Path, period: str) -> list[str]:
 
 
 def complete_periods(inbox: Path) -> dict[str, str]:
-    """period -> fingerprint (names, sizes, modification times) for every period whose four
-    source folders all hold at least one file."""
+    """period -> fingerprint (names, sizes, modification times) for every period whose
+    required sources' folders all hold at least one file (a source added later, such as
+    eldercare, is not waited for: an inbox may never have it)."""
+    required = {name for name, source in SOURCES.items() if source.required}
     complete = {}
     if not inbox.is_dir():
         return complete
     for folder in sorted(p for p in inbox.iterdir() if p.is_dir() and PERIOD_FOLDER.match(p.name)):
-        if len(delivered_sources(inbox, folder.name)) < len(SOURCES):
+        if not required <= set(delivered_sources(inbox, folder.name)):
             continue
         digest = hashlib.sha256()
         for path in _files(folder):

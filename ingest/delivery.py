@@ -192,7 +192,13 @@ def _spool_and_split(
         raise FilesRejected(rejected)
     keys = pl.concat(
         part.select(
-            *ROW_ID, "_raw_hash", pl.col(source.duplicate.column).alias("_dup_key"), "_reason"
+            *ROW_ID,
+            "_raw_hash",
+            _expr(source.duplicate.column).alias("_dup_key"),
+            (
+                source.duplicate.latest if source.duplicate.latest is not None else pl.lit(None)
+            ).alias("_dup_order"),
+            "_reason",
         )
         for part in spooled
     ).collect()
@@ -451,10 +457,27 @@ def _duplicates_among(frame: pl.DataFrame, source: Source) -> pl.DataFrame:
     reason, keep = source.duplicate.reason, source.duplicate.keep
     # only valid rows compete for a key; every valid row has one (a missing key quarantines)
     key = pl.when(valid).then(pl.col("_dup_key"))
-    kept = key.is_last_distinct() if keep == "last" else key.is_first_distinct()
+    if source.duplicate.latest is None:
+        kept = key.is_last_distinct() if keep == "last" else key.is_first_distinct()
+    else:  # the greatest value stands (blank lowest); among equal ones, `keep` decides
+        numbered = frame.with_row_index("_position")
+        standing = (
+            numbered.filter(valid)
+            .sort(
+                ["_dup_order", "_position"], descending=[False, keep == "first"], nulls_last=False
+            )
+            .group_by("_dup_key")
+            .agg(pl.col("_position").last())
+            .get_column("_position")
+        )
+        kept = pl.int_range(pl.len(), dtype=pl.UInt32).is_in(standing.implode())
     return frame.with_columns(
         _reason=pl.when(valid & ~kept).then(pl.lit(reason)).otherwise(pl.col("_reason"))
     )
+
+
+def _expr(column: str | pl.Expr) -> pl.Expr:
+    return pl.col(column) if isinstance(column, str) else column
 
 
 def _key_columns(source: Source) -> dict[str, str]:

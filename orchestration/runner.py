@@ -96,6 +96,8 @@ def _run_period(period: str, paths: Paths) -> int:
             resources=resources_for(DoudiResource.from_paths(paths)),
         )
     _print_accounting(period, paths, _ingested(result))
+    for line in _without_delivery(result):
+        print(line)
     blocked, warned = _print_quality(period, paths)
     failures = _failures(result)
     for line in failures:
@@ -115,6 +117,18 @@ def _run_period(period: str, paths: Paths) -> int:
     )
     print(f"  full detail (tracebacks, Dagster events, dbt): {log}", file=sys.stderr)
     return 1
+
+
+def _without_delivery(result: dg.ExecuteInProcessResult) -> list[str]:
+    """One line per source the period's folder did not deliver: what stands instead, or that
+    it was never delivered and the rules that need it are skipped."""
+    lines = []
+    for event in result.get_asset_materialization_events():
+        metadata = event.materialization.metadata
+        read = metadata.get("rows_read")
+        if event.asset_key.path[0] == "ingested" and read is not None and read.value == 0:
+            lines.append(f"  {event.asset_key.path[1]}: {metadata['delivery'].value}")
+    return sorted(lines)
 
 
 def _failures(result: dg.ExecuteInProcessResult) -> list[str]:

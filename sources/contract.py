@@ -26,12 +26,15 @@ TOWN_IN_CITY = (
 
 @dataclass(frozen=True)
 class Duplicate:
-    """The spool column a delivery's valid rows must not repeat, the quarantine reason of a
-    repeat, and which copy stands (`last`: a later copy replaces the earlier)."""
+    """What a delivery's valid rows must not repeat (a spool column, or an expression over
+    the spool's columns), the quarantine reason of a repeat, and which copy stands: the
+    first or the last by file and row (`keep`), or, with `latest`, the copy with the
+    greatest value of it (blank lowest), `keep` breaking ties."""
 
-    column: str
+    column: str | pl.Expr
     reason: str
     keep: Literal["first", "last"] = "first"
+    latest: pl.Expr | None = None
 
 
 @dataclass(frozen=True)
@@ -65,8 +68,10 @@ class Source:
     # columns are added by the ingest); no identity numbers, no names
     project: Callable[[], list[pl.Expr | str]]
     duplicate: Duplicate
-    key_column: str  # what no two rows of a delivery share in the table (the key gate)
+    key_columns: tuple[str, ...]  # what no two rows of a delivery share in the table
     optional_columns: frozenset[str] = frozenset()
+    # a source added after the first four: an inbox may never have had it (its rules skip)
+    required: bool = True
     snapshot: bool = True  # full snapshot (latest stands) vs accumulating stream
     period_column: str = "period"  # the table's column naming the delivery's period
     # pseudonyms besides person_key: table column -> the normalised column it keys
@@ -85,6 +90,12 @@ class Source:
     volume_gate: str = "max_snapshot_change_share"
     volume_filter: str | None = None  # SQL condition on the rows counted as volume
     volume_noun: str = "rows"
+
+    @property
+    def key_sql(self) -> str:
+        """The key as one SQL value (a row of its columns when there are several)."""
+        columns = self.key_columns
+        return columns[0] if len(columns) == 1 else f"({', '.join(columns)})"
 
     @property
     def required_columns(self) -> list[str]:

@@ -88,7 +88,7 @@ SOURCE = Source(
     project=project,
     # a certificate by its pseudonym, the key the warehouse holds certificates by
     duplicate=Duplicate("certificate_key", "DUPLICATE_CERTIFICATE"),
-    key_column="certificate_key",
+    key_columns=("certificate_key",),
     pseudonyms={"certificate_key": "certificate"},
     code_tables={"category": CATEGORY, "grade": GRADE, "certificate_state": STATE},
     date_columns=("issue_date", "id_birth_date"),

@@ -88,7 +88,7 @@ SOURCE = Source(
     period_column="delivery_period",
     # the same 结算流水号 delivered again replaces the earlier copy
     duplicate=Duplicate("settlement_id", "DUPLICATE_SETTLEMENT_ID", keep="last"),
-    key_column="settlement_id",
+    key_columns=("settlement_id",),
     code_tables={"care_type": CARE_TYPE, "insurance_type": INSURANCE_TYPE},
     date_columns=("settlement_date",),
     row_flags={

@@ -31,14 +31,17 @@ from sources import SOURCES
 from tests.conftest import truth_dir
 
 PERIOD = "2026-10"
+# what the generated city delivers (eldercare, added later, is not generated yet: its own
+# hand-written files are in test_eldercare.py)
+GENERATED = sorted(name for name, source in SOURCES.items() if source.required)
 
 
 @pytest.fixture(scope="module")
 def deliveries(tiny_city, key):
-    return {s: ingest_source(s, PERIOD, tiny_city / PERIOD / s, tiny_city, key) for s in SOURCES}
+    return {s: ingest_source(s, PERIOD, tiny_city / PERIOD / s, tiny_city, key) for s in GENERATED}
 
 
-@pytest.mark.parametrize("source", sorted(SOURCES))
+@pytest.mark.parametrize("source", GENERATED)
 def test_quarantine_is_exactly_the_planted_invalid_rows(deliveries, tiny_city, source):
     truth = pl.read_csv(truth_dir(tiny_city, PERIOD) / "quarantine.csv").filter(
         pl.col("source") == source
@@ -48,7 +51,7 @@ def test_quarantine_is_exactly_the_planted_invalid_rows(deliveries, tiny_city, s
     assert got.sort(pl.all()).rows() == expected.sort(pl.all()).rows()
 
 
-@pytest.mark.parametrize("source", sorted(SOURCES))
+@pytest.mark.parametrize("source", GENERATED)
 def test_rows_read_equal_loaded_plus_quarantined(deliveries, tiny_city, source):
     accounting = deliveries[source].accounting
     assert (
@@ -63,7 +66,7 @@ def test_rows_read_equal_loaded_plus_quarantined(deliveries, tiny_city, source):
     )
 
 
-@pytest.mark.parametrize("source", sorted(SOURCES))
+@pytest.mark.parametrize("source", GENERATED)
 def test_the_quarantine_shows_each_rejected_row_as_delivered(deliveries, tiny_city, source):
     """Every quarantined row's raw values are its cells as the file holds them (blank: null)."""
     quarantine = deliveries[source].vault["quarantine"]

@@ -55,7 +55,7 @@ PETS = Source(
         *n.town_columns(),
     ],
     duplicate=Duplicate("_id_number", "DUPLICATE_PERSON"),
-    key_column="person_key",
+    key_columns=("person_key",),
     code_tables={"kind": KIND},
     date_columns=("registered_on",),
     row_flags={"town_code_in_city": (TOWN_IN_CITY, "town codes inside the city's eight counties")},
