@@ -7,7 +7,6 @@ import datetime as dt
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import NamedTuple
 
 import duckdb
 import polars as pl
@@ -17,7 +16,7 @@ from doudi_core.config import Config
 from doudi_core.places import COUNTIES
 from doudi_core.warehouse import append_rows
 from ingest import identity
-from workbooks.writer import workbook_path, write_county_workbook
+from workbooks.writer import WorkbookJob, workbook_path, write_county_workbook
 
 WORKBOOK_PROCESSES = 2
 PARALLEL_LEADS = 5_000  # see _write_all
@@ -51,18 +50,6 @@ def villages(con: duckdb.DuckDBPyConnection, period: str) -> pl.DataFrame:
     ).pl()
 
 
-class WorkbookJob(NamedTuple):
-    """`write_county_workbook`'s arguments for one county."""
-
-    path: Path
-    leads: pl.DataFrame
-    period: str
-    county_code: str
-    county_name: str
-    town_names: dict[str, str]
-    as_of: dt.date
-
-
 def _write_all(jobs: list[WorkbookJob]) -> list[str]:
     """Write the workbooks; their digests in the jobs' order.
 
@@ -71,11 +58,11 @@ def _write_all(jobs: list[WorkbookJob]) -> list[str]:
     more than it saves.
     """
     if sum(job.leads.height for job in jobs) < PARALLEL_LEADS or len(jobs) < 2:
-        return [write_county_workbook(*job) for job in jobs]
+        return [write_county_workbook(job) for job in jobs]
     largest_first = sorted(range(len(jobs)), key=lambda i: -jobs[i].leads.height)
     spawn = multiprocessing.get_context("spawn")  # never fork a process running polars threads
     with ProcessPoolExecutor(max_workers=WORKBOOK_PROCESSES, mp_context=spawn) as pool:
-        futures = {i: pool.submit(write_county_workbook, *jobs[i]) for i in largest_first}
+        futures = {i: pool.submit(write_county_workbook, jobs[i]) for i in largest_first}
         return [futures[i].result() for i in range(len(jobs))]
 
 

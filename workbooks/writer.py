@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from pathlib import Path
+from typing import NamedTuple
 
 import polars as pl
 import xlsxwriter
@@ -30,43 +31,32 @@ def workbook_path(out: Path, period: str, county_code: str, county_name: str) ->
     return out / "exports" / period / f"{county_code}_{county_name}.xlsx"
 
 
-def write_county_workbook(
-    path: Path,
-    leads: pl.DataFrame,
-    period: str,
-    county_code: str,
-    county_name: str,
-    town_names: dict[str, str],
-    as_of: dt.date,
-) -> str:
-    """Write the workbook atomically; returns its SHA-256. `leads` holds this county's leads only."""
-    if leads["county_code"].drop_nulls().unique().to_list() not in ([county_code], []):
-        raise ValueError(f"workbook for {county_code} given leads of other counties")
-    with written_atomically(path) as tmp:
-        _write(
-            xlsxwriter.Workbook(str(tmp), WORKBOOK_OPTIONS),
-            leads,
-            period,
-            county_code,
-            county_name,
-            town_names,
-            as_of,
-        )
-        return hashlib.sha256(tmp.read_bytes()).hexdigest()
+class WorkbookJob(NamedTuple):
+    """One county's workbook: where it goes, its leads (that county's only) and what it shows."""
+
+    path: Path
+    leads: pl.DataFrame
+    period: str
+    county_code: str
+    county_name: str
+    town_names: dict[str, str]
+    as_of: dt.date
 
 
 WORKBOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False}
 
 
-def _write(
-    book: xlsxwriter.Workbook,
-    leads: pl.DataFrame,
-    period: str,
-    county_code: str,
-    county_name: str,
-    town_names: dict[str, str],
-    as_of: dt.date,
-) -> None:
+def write_county_workbook(job: WorkbookJob) -> str:
+    """Write the workbook atomically; returns its SHA-256."""
+    if job.leads["county_code"].drop_nulls().unique().to_list() not in ([job.county_code], []):
+        raise ValueError(f"workbook for {job.county_code} given leads of other counties")
+    with written_atomically(job.path) as tmp:
+        _write(xlsxwriter.Workbook(str(tmp), WORKBOOK_OPTIONS), job)
+        return hashlib.sha256(tmp.read_bytes()).hexdigest()
+
+
+def _write(book: xlsxwriter.Workbook, job: WorkbookJob) -> None:
+    _, leads, period, county_code, county_name, town_names, as_of = job
     book.set_properties(
         {
             "title": f"{county_name}预警线索核查表（{period}）",
