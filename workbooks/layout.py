@@ -23,22 +23,13 @@ LEAD_HEADERS = [  # header, field, column width (characters; Chinese counts doub
     ("公民身份号码", "id_number", 19.5),
     ("性别", "sex", 4),
     ("年龄", "age", 4),
-    ("村(社区)", "village", 10),
+    ("村（社区）", "village", 10),
     ("触发依据", "evidence", 30),
     ("建议措施", "suggested_action", 24),
     ("核查截止日期", "due_date", 11),
 ]
 VERIFICATION_HEADERS = [("核查结果", 14), ("核查日期", 11), ("核查人", 8), ("备注", 14)]
 SUMMARY_SHEET = "汇总"
-FORMULA_PREFIXES = ("=", "+", "-", "@")
-
-
-def neutralise(text: str | None) -> str | None:
-    """No text cell may start like a formula: such text (names, addresses, evidence from
-    other departments) gets a leading apostrophe, as spreadsheet guidance recommends."""
-    if text and text.startswith(FORMULA_PREFIXES):
-        return "'" + text
-    return text
 
 
 def sheet_name(town_code: str | None, town_name: str | None) -> str:

@@ -2,7 +2,9 @@
 
 Drop-down for 核查结果, date validation, frozen header, filters, widths, 高
 highlighted, A4 landscape with the header repeated, sheets protected except the
-four verification columns, formula-like text neutralised, written atomically.
+four verification columns, written atomically. Text is always written as a string cell,
+which a spreadsheet never evaluates: a name that begins with =, +, - or @ is shown exactly
+as delivered, with no apostrophe added (outputs.md).
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ from workbooks.layout import (
     RESULTS,
     SUMMARY_SHEET,
     VERIFICATION_HEADERS,
-    neutralise,
     row_lines,
     sheet_name,
 )
@@ -127,9 +128,7 @@ def _town_sheet(book, styles, leads: pl.DataFrame, name: str) -> None:
             elif value is None:
                 sheet.write_blank(row, col, None, styles["high" if high else "cell"])
             else:
-                sheet.write_string(
-                    row, col, neutralise(str(value)), styles["high" if high else "cell"]
-                )
+                sheet.write_string(row, col, str(value), styles["high" if high else "cell"])
         # XlsxWriter cannot autofit: wrapped text needs its height set
         sheet.set_row(row, 14 * lines[row - 1] + 3)
         for offset in range(len(VERIFICATION_HEADERS)):
