@@ -348,6 +348,9 @@ def test_the_summary_counts_each_towns_leads_by_rule_and_status(first_run):
         at = next(i for i, r in enumerate(rows) if r[0] == "乡镇（街道）")
         header, body = rows[at], rows[at + 1 :]
         total = next(r for r in body if r[0] == "合计")
+        # issue 22: a column for every rule, always, in the rule catalogue's order
+        assert header[1 : 1 + len(names)] == list(names.values())
+        assert total[header.index("高优先级")] == county.filter(pl.col("priority") == "高").height
         for code, name in names.items():
             expected = county.filter(pl.col("rule_code") == code).height
             if name in header:
@@ -392,3 +395,29 @@ def test_each_audit_row_names_its_county_its_lead_count_and_when_it_was_written(
         )
         assert row["rows"] == per_county[row["county_code"]]
         assert row["sha256"] == hashlib.sha256((tmp_path / row["file"]).read_bytes()).hexdigest()
+
+
+def test_town_sheets_list_high_priority_then_overdue_then_by_village_then_rule(first_run):
+    """Issue 22: "Rows on each town sheet are ordered by priority (高 first), then overdue
+    first, then village, then rule — not by the 线索编号's letters"."""
+    root, _ = first_run
+    catalogue = [CONFIG.rule(code)["name"] for code in CONFIG.rule_codes]
+    due = as_of(FIRST)
+    checked = 0
+    for path in _books(root, FIRST):
+        for sheet in openpyxl.load_workbook(path).worksheets[1:]:
+            header, rows = _lead_rows(sheet)
+            at = {h: header.index(h) for h in ("优先级", "核查截止日期", "村（社区）", "预警类型")}
+            keys = [
+                (
+                    {"高": 0, "中": 1, "低": 2}[r[at["优先级"]].value],
+                    r[at["核查截止日期"]].value.date() >= due,
+                    r[at["村（社区）"]].value is None,
+                    r[at["村（社区）"]].value or "",
+                    catalogue.index(r[at["预警类型"]].value),
+                )
+                for r in rows
+            ]
+            assert keys == sorted(keys), (path.name, sheet.title)
+            checked += len(keys) > 1 and len(set(k[0] for k in keys)) > 1
+    assert checked > 0  # some sheet mixes priorities

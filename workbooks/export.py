@@ -78,12 +78,13 @@ def export_period(
     """Write one workbook per county that has leads; returns (and records) the audit rows."""
     rows = workbook_rows(leads, villages(con, period), config, as_of)
     towns = town_names()
+    rules = tuple(config.rule(code)["name"] for code in config.rule_codes)  # catalogue order
     jobs = []
     for county in sorted(rows["county_code"].drop_nulls().unique().to_list()):
         name = COUNTIES.get(county, county)
         path = workbook_path(out, period, county, name)
         county_leads = rows.filter(pl.col("county_code") == county)
-        jobs.append(WorkbookJob(path, county_leads, period, county, name, towns, as_of))
+        jobs.append(WorkbookJob(path, county_leads, period, county, name, towns, as_of, rules))
     audit = [
         {
             "period": period,

@@ -42,8 +42,10 @@ class WorkbookJob(NamedTuple):
     county_name: str
     town_names: dict[str, str]
     as_of: dt.date
+    rule_names: tuple[str, ...]  # every rule's name, in the rule catalogue's order
 
 
+PRIORITY_ORDER = {"高": 0, "中": 1, "低": 2}
 WORKBOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False}
 
 
@@ -57,7 +59,7 @@ def write_county_workbook(job: WorkbookJob) -> str:
 
 
 def _write(book: xlsxwriter.Workbook, job: WorkbookJob) -> None:
-    _, leads, period, county_code, county_name, town_names, as_of = job
+    _, leads, period, county_code, county_name, town_names, as_of, _ = job
     book.set_properties(
         {
             "title": f"{county_name}预警线索核查表（{period}）",
@@ -70,14 +72,14 @@ def _write(book: xlsxwriter.Workbook, job: WorkbookJob) -> None:
     book.set_custom_property("county_code", county_code)
     book.set_custom_property("period", period)
     styles = _styles(book)
-    _summary(book, styles, leads, period, county_code, county_name, town_names, as_of)
+    _summary(book, styles, job)
     for town_code, town_leads in sorted(
         leads.group_by("town_code", maintain_order=True), key=lambda item: item[0][0] or ""
     ):
         _town_sheet(
             book,
             styles,
-            town_leads.sort("lead_id"),
+            _in_visiting_order(town_leads, job.rule_names, as_of),
             sheet_name(town_code[0], town_names.get(town_code[0] or "")),
         )
     book.close()
@@ -101,8 +103,27 @@ def _styles(book: xlsxwriter.Workbook) -> dict:
     }
 
 
+def _in_visiting_order(
+    leads: pl.DataFrame, rule_names: tuple[str, ...], as_of: dt.date
+) -> pl.DataFrame:
+    """Priority 高 first, then overdue first, then by village, then by rule (the catalogue's
+    order): the order a caseworker works through the sheet in."""
+    return leads.sort(
+        pl.col("priority").replace_strict(PRIORITY_ORDER, default=9, return_dtype=pl.Int8),
+        pl.col("due_date") >= as_of,
+        pl.col("village"),
+        pl.col("rule_name").replace_strict(
+            {name: i for i, name in enumerate(rule_names)}, default=len(rule_names)
+        ),
+        "lead_id",
+        nulls_last=True,
+    )
+
+
 def _town_sheet(book, styles, leads: pl.DataFrame, name: str) -> None:
     sheet = book.add_worksheet(name)
+    # identity numbers are text on purpose: no "number stored as text" markers
+    sheet.ignore_errors({"number_stored_as_text": "A1:XFD1048576"})
     headers = [h for h, _, _ in LEAD_HEADERS] + [h for h, _ in VERIFICATION_HEADERS]
     for col, (title, _, width) in enumerate(LEAD_HEADERS):
         sheet.write_string(0, col, title, styles["header"])
@@ -183,7 +204,10 @@ def _town_sheet(book, styles, leads: pl.DataFrame, name: str) -> None:
     )
 
 
-def _summary(book, styles, leads, period, county_code, county_name, town_names, as_of) -> None:
+def _summary(book, styles, job: WorkbookJob) -> None:
+    """Counts by town × rule (a column for every rule, in the catalogue's order, so every
+    county's summary has the same columns), new, continuing, overdue and 高, and a total."""
+    _, leads, period, county_code, county_name, town_names, as_of, rules = job
     sheet = book.add_worksheet(SUMMARY_SHEET)
     sheet.write_string(0, 0, f"{county_name}预警线索核查汇总（{period}）", styles["title"])
     sheet.set_row(5, 40)
@@ -193,8 +217,7 @@ def _summary(book, styles, leads, period, county_code, county_name, town_names, 
     sheet.write_string(2, 1, period, styles["plain"])
     sheet.write_string(3, 0, "统计截止日期", styles["plain"])
     sheet.write_string(3, 1, as_of.isoformat(), styles["plain"])
-    rules = sorted(leads["rule_name"].unique().to_list())
-    headers = ["乡镇（街道）", *rules, "合计", "新增", "持续", "已逾期"]
+    headers = ["乡镇（街道）", *rules, "合计", "新增", "持续", "已逾期", "高优先级"]
     for col, title in enumerate(headers):
         sheet.write_string(5, col, title, styles["header"])
         sheet.set_column(col, col, 14 if col else 24)
@@ -205,6 +228,7 @@ def _summary(book, styles, leads, period, county_code, county_name, town_names, 
             (pl.col("status") == "新增").sum().alias("new"),
             (pl.col("status") == "持续").sum().alias("continuing"),
             (pl.col("due_date") < as_of).sum().alias("overdue"),
+            (pl.col("priority") == "高").sum().alias("high"),
             *[(pl.col("rule_name") == r).sum().alias(r) for r in rules],
         )
         .sort("town_code")
@@ -218,13 +242,14 @@ def _summary(book, styles, leads, period, county_code, county_name, town_names, 
             town["new"],
             town["continuing"],
             town["overdue"],
+            town["high"],
         ]
         for col, value in enumerate(values, start=1):
             sheet.write_number(row, col, value, styles["cell"])
         row += 1
     sheet.write_string(row, 0, "合计", styles["header"])
     totals = [towns[r].sum() for r in rules] + [
-        towns[c].sum() for c in ("total", "new", "continuing", "overdue")
+        towns[c].sum() for c in ("total", "new", "continuing", "overdue", "high")
     ]
     for col, value in enumerate(totals, start=1):
         sheet.write_number(row, col, int(value), styles["header"])
