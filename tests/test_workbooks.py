@@ -421,3 +421,63 @@ def test_town_sheets_list_high_priority_then_overdue_then_by_village_then_rule(f
             assert keys == sorted(keys), (path.name, sheet.title)
             checked += len(keys) > 1 and len(set(k[0] for k in keys)) > 1
     assert checked > 0  # some sheet mixes priorities
+
+
+def test_overdue_and_soon_due_leads_are_marked_and_the_verification_date_is_bounded(tmp_path):
+    """Issue 22: "Overdue leads are marked (a 逾期 marker or a red due date), and so are leads
+    due within 5 working days"; "核查日期 accepts dates from the lead's period start up to the
+    period's as_of plus the return window (configured)". 2026-09-30's five working days run
+    to 2026-10-13 (National Day)."""
+    from workbooks.writer import WorkbookJob, write_county_workbook
+
+    def lead(lead_id, due, priority="中"):
+        return {
+            "lead_id": lead_id,
+            "rule_name": "重度残疾人未纳入保障",
+            "priority": priority,
+            "status": "持续",
+            "name": "张三",
+            "id_number": "321302199001011234",
+            "sex": "男",
+            "age": 36,
+            "village": None,
+            "evidence": "e",
+            "suggested_action": "a",
+            "due_date": due,
+            "county_code": "321302",
+            "town_code": "321302001",
+        }
+
+    leads = pl.DataFrame(
+        [
+            lead("A-overdue", dt.date(2026, 9, 29)),
+            lead("B-soon", dt.date(2026, 10, 13), priority="高"),
+            lead("C-later", dt.date(2026, 10, 14)),
+        ]
+    )
+    path = tmp_path / "book.xlsx"
+    job = WorkbookJob(
+        path,
+        leads,
+        FIRST,
+        "321302",
+        "宿城区",
+        {},
+        as_of(FIRST),
+        tuple(CONFIG.rule(code)["name"] for code in CONFIG.rule_codes),
+        dt.date(2026, 10, 13),
+        dt.date(2026, 10, 31),
+    )
+    write_county_workbook(job)
+    sheet = openpyxl.load_workbook(path).worksheets[1]
+    header, rows = _lead_rows(sheet)
+    due = header.index("核查截止日期")
+    colour = {}
+    for r in rows:
+        rgb = r[due].font.color.rgb if r[due].font.color is not None else None
+        colour[r[0].value] = rgb if isinstance(rgb, str) else None  # a theme colour: default
+    assert colour["A-overdue"].endswith("C00000") and colour["B-soon"].endswith("C65911")
+    assert colour["C-later"] in (None, "FF000000")
+    (dates,) = [v for v in sheet.data_validations.dataValidation if v.type == "date"]
+    assert dates.operator in (None, "between")  # between is the file format's default
+    assert (dates.formula1, dates.formula2) == ("46266", "46326")  # 2026-09-01, 2026-10-31

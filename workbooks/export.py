@@ -12,6 +12,7 @@ import duckdb
 import polars as pl
 
 from crossmatch.rules import age_at
+from crossmatch.workdays import WorkCalendar
 from doudi_core.config import Config
 from doudi_core.places import COUNTIES
 from doudi_core.warehouse import append_rows
@@ -79,12 +80,20 @@ def export_period(
     rows = workbook_rows(leads, villages(con, period), config, as_of)
     towns = town_names()
     rules = tuple(config.rule(code)["name"] for code in config.rule_codes)  # catalogue order
+    marks = config.raw["workbooks"]
+    calendar = WorkCalendar.from_config(config.raw.get("calendar", {}))
+    due_soon = calendar.add_working_days(as_of, marks["due_soon_working_days"])
+    verify = as_of + dt.timedelta(days=marks["return_window_days"])
     jobs = []
     for county in sorted(rows["county_code"].drop_nulls().unique().to_list()):
         name = COUNTIES.get(county, county)
         path = workbook_path(out, period, county, name)
         county_leads = rows.filter(pl.col("county_code") == county)
-        jobs.append(WorkbookJob(path, county_leads, period, county, name, towns, as_of, rules))
+        jobs.append(
+            WorkbookJob(
+                path, county_leads, period, county, name, towns, as_of, rules, due_soon, verify
+            )
+        )
     audit = [
         {
             "period": period,

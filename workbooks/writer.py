@@ -43,6 +43,8 @@ class WorkbookJob(NamedTuple):
     town_names: dict[str, str]
     as_of: dt.date
     rule_names: tuple[str, ...]  # every rule's name, in the rule catalogue's order
+    due_soon_until: dt.date  # a due date up to this one is marked as due soon
+    verify_until: dt.date  # the latest 核查日期 the sheet accepts (as_of + the return window)
 
 
 PRIORITY_ORDER = {"高": 0, "中": 1, "低": 2}
@@ -59,7 +61,7 @@ def write_county_workbook(job: WorkbookJob) -> str:
 
 
 def _write(book: xlsxwriter.Workbook, job: WorkbookJob) -> None:
-    _, leads, period, county_code, county_name, town_names, as_of, _ = job
+    _, leads, period, county_code, county_name, town_names, as_of, *_ = job
     book.set_properties(
         {
             "title": f"{county_name}预警线索核查表（{period}）",
@@ -81,6 +83,7 @@ def _write(book: xlsxwriter.Workbook, job: WorkbookJob) -> None:
             styles,
             _in_visiting_order(town_leads, job.rule_names, as_of),
             sheet_name(town_code[0], town_names.get(town_code[0] or "")),
+            job,
         )
     book.close()
 
@@ -96,6 +99,14 @@ def _styles(book: xlsxwriter.Workbook) -> dict:
         "high": book.add_format({**base, "bg_color": "#F8CBAD"}),
         "date": book.add_format({**base, "num_format": "yyyy-mm-dd"}),
         "high_date": book.add_format({**base, "num_format": "yyyy-mm-dd", "bg_color": "#F8CBAD"}),
+        **{  # due dates: overdue in red, due within a few working days in orange
+            f"{high}{mark}_date": book.add_format(
+                {**base, "num_format": "yyyy-mm-dd", "bold": True, "font_color": colour}
+                | ({"bg_color": "#F8CBAD"} if high else {})
+            )
+            for high in ("", "high_")
+            for mark, colour in (("overdue", "#C00000"), ("due_soon", "#C65911"))
+        },
         "input": book.add_format({**base, "locked": False}),
         "input_date": book.add_format({**base, "locked": False, "num_format": "yyyy-mm-dd"}),
         "title": book.add_format({"bold": True, "font_size": 14, "font_name": "宋体"}),
@@ -120,7 +131,13 @@ def _in_visiting_order(
     )
 
 
-def _town_sheet(book, styles, leads: pl.DataFrame, name: str) -> None:
+def _due_mark(due: dt.date, job: WorkbookJob) -> str:
+    if due < job.as_of:
+        return "overdue"
+    return "due_soon" if due <= job.due_soon_until else ""
+
+
+def _town_sheet(book, styles, leads: pl.DataFrame, name: str, job: WorkbookJob) -> None:
     sheet = book.add_worksheet(name)
     # identity numbers are text on purpose: no "number stored as text" markers
     sheet.ignore_errors({"number_stored_as_text": "A1:XFD1048576"})
@@ -138,12 +155,9 @@ def _town_sheet(book, styles, leads: pl.DataFrame, name: str) -> None:
         for col, (_, field, _) in enumerate(LEAD_HEADERS):
             value = lead[field]
             if isinstance(value, dt.date):
-                sheet.write_datetime(
-                    row,
-                    col,
-                    dt.datetime.combine(value, dt.time()),
-                    styles["high_date" if high else "date"],
-                )
+                mark = _due_mark(value, job) if field == "due_date" else ""
+                style = f"{'high_' if high else ''}{mark + '_' if mark else ''}date"
+                sheet.write_datetime(row, col, dt.datetime.combine(value, dt.time()), styles[style])
             elif isinstance(value, int):
                 sheet.write_number(row, col, value, styles["high" if high else "cell"])
             elif value is None:
@@ -177,10 +191,12 @@ def _town_sheet(book, styles, leads: pl.DataFrame, name: str) -> None:
         first_input + 1,
         {
             "validate": "date",
-            "criteria": ">=",
-            "value": dt.datetime(2000, 1, 1),
+            "criteria": "between",
+            "minimum": dt.datetime(job.as_of.year, job.as_of.month, 1),
+            "maximum": dt.datetime.combine(job.verify_until, dt.time()),
             "error_title": "核查日期",
-            "error_message": "请填写日期，如 2026-11-05",
+            "error_message": f"请填写 {job.as_of.year}-{job.as_of.month:02d}-01 至 "
+            f"{job.verify_until.isoformat()} 之间的日期，如 {job.verify_until.isoformat()}",
         },
     )
     sheet.freeze_panes(1, 2)
@@ -207,7 +223,7 @@ def _town_sheet(book, styles, leads: pl.DataFrame, name: str) -> None:
 def _summary(book, styles, job: WorkbookJob) -> None:
     """Counts by town × rule (a column for every rule, in the catalogue's order, so every
     county's summary has the same columns), new, continuing, overdue and 高, and a total."""
-    _, leads, period, county_code, county_name, town_names, as_of, rules = job
+    _, leads, period, county_code, county_name, town_names, as_of, rules, *_ = job
     sheet = book.add_worksheet(SUMMARY_SHEET)
     sheet.write_string(0, 0, f"{county_name}预警线索核查汇总（{period}）", styles["title"])
     sheet.set_row(5, 40)
