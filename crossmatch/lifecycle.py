@@ -151,7 +151,8 @@ def _latest_episodes(previous: pl.DataFrame) -> pl.DataFrame:
 
 def thresholds(rule: str, config: Config) -> str:
     """The rule's configuration section as raised under, less the texts shown to caseworkers."""
-    section = {k: v for k, v in config.rule(rule).items() if k not in ("name", "action")}
+    texts = ("name", "action", "check")  # what caseworkers read, not what the rule weighs
+    section = {k: v for k, v in config.rule(rule).items() if k not in texts}
     if rule == "MED_OOP_BELOW_LINE":  # its standard is per county, and its material change
         section["dibao_standard_yuan"] = config.county_figures("dibao_standard_yuan")
         section["threshold_yuan"] = config.rule("MED_OOP_UNCOVERED")["threshold_yuan"]

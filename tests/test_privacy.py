@@ -126,7 +126,7 @@ def test_the_leads_file_and_workbooks_do_carry_them_for_caseworkers(run):
     assert {p.name[:6] for p in books} == set(leads["county_code"].drop_nulls())
     for path in books:
         shown = []
-        for sheet in openpyxl.load_workbook(path, read_only=True).worksheets[1:]:
+        for sheet in openpyxl.load_workbook(path, read_only=True).worksheets[2:]:  # 汇总, 说明
             rows = sheet.iter_rows(values_only=True)
             column = next(rows).index("公民身份号码")
             shown += [row[column] for row in rows if row[0]]

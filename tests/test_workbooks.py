@@ -43,6 +43,11 @@ def _books(root, period):
     return sorted((root / "out" / "exports" / period).glob("*.xlsx"))
 
 
+def _town_sheets(book):
+    """The sheets of leads: every sheet but 汇总 and 说明."""
+    return [sheet for sheet in book.worksheets if sheet.title not in ("汇总", "说明")]
+
+
 def _lead_rows(sheet):
     header = [c.value for c in sheet[1]]
     return header, [r for r in sheet.iter_rows(min_row=2) if r[0].value]
@@ -59,10 +64,10 @@ def test_each_county_workbook_holds_only_its_own_leads(first_run):
     for path in books:
         county = path.name[:6]
         book = openpyxl.load_workbook(path)
-        assert book.sheetnames[0] == "汇总"
+        assert book.sheetnames[:2] == ["汇总", "说明"]
         assert book["汇总"]["B2"].value == county and book["汇总"]["B3"].value == FIRST
         assert book.properties.subject == f"county={county};period={FIRST}"
-        for sheet in book.worksheets[1:]:
+        for sheet in _town_sheets(book):
             header, rows = _lead_rows(sheet)
             assert header[:12] == [
                 "线索编号",
@@ -109,7 +114,7 @@ def test_no_cell_is_a_formula_and_formula_like_names_are_shown_as_delivered(firs
             for row in sheet.iter_rows():
                 for cell in row:
                     assert cell.data_type != "f", (path.name, sheet.title, cell.coordinate)
-        for sheet in book.worksheets[1:]:
+        for sheet in _town_sheets(book):
             header, rows = _lead_rows(sheet)
             at = {name: header.index(name) for name in ("线索编号", "姓名")}
             shown |= {r[at["线索编号"]].value: r[at["姓名"]].value for r in rows}
@@ -170,7 +175,7 @@ def test_workbooks_written_by_two_processes_are_those_written_in_turn(
 def _fill(path, answers):
     """Answer leads the way a caseworker does: values picked from the sheet's own drop-down."""
     book = openpyxl.load_workbook(path)
-    for sheet in book.worksheets[1:]:
+    for sheet in _town_sheets(book):
         choices = (
             next(v for v in sheet.data_validations.dataValidation if v.type == "list")
             .formula1.strip('"')
@@ -217,7 +222,7 @@ def test_round_trip_closes_answered_leads_and_quarantines_bad_rows(first_run, tm
     }
     path = next(p for p in _books(root, FIRST) if p.name.startswith(county))
     book = _fill(path, answers)
-    sheet = book.worksheets[1]
+    sheet = _town_sheets(book)[0]
     sheet.append(
         [
             other,
@@ -405,7 +410,7 @@ def test_town_sheets_list_high_priority_then_overdue_then_by_village_then_rule(f
     due = as_of(FIRST)
     checked = 0
     for path in _books(root, FIRST):
-        for sheet in openpyxl.load_workbook(path).worksheets[1:]:
+        for sheet in _town_sheets(openpyxl.load_workbook(path)):
             header, rows = _lead_rows(sheet)
             at = {h: header.index(h) for h in ("优先级", "核查截止日期", "村（社区）", "预警类型")}
             keys = [
@@ -467,9 +472,11 @@ def test_overdue_and_soon_due_leads_are_marked_and_the_verification_date_is_boun
         tuple(CONFIG.rule(code)["name"] for code in CONFIG.rule_codes),
         dt.date(2026, 10, 13),
         dt.date(2026, 10, 31),
+        tuple(CONFIG.rule(code)["check"] for code in CONFIG.rule_codes),
+        "宿城区民政局",
     )
     write_county_workbook(job)
-    sheet = openpyxl.load_workbook(path).worksheets[1]
+    (sheet,) = _town_sheets(openpyxl.load_workbook(path))
     header, rows = _lead_rows(sheet)
     due = header.index("核查截止日期")
     colour = {}
@@ -481,3 +488,19 @@ def test_overdue_and_soon_due_leads_are_marked_and_the_verification_date_is_boun
     (dates,) = [v for v in sheet.data_validations.dataValidation if v.type == "date"]
     assert dates.operator in (None, "between")  # between is the file format's default
     assert (dates.formula1, dates.formula2) == ("46266", "46326")  # 2026-09-01, 2026-10-31
+
+
+def test_the_guide_sheet_explains_every_result_and_every_rule(first_run):
+    """Issue 22: a 说明 sheet in Chinese: what each 核查结果 means and does, how to fill 核查日期,
+    who to return the workbook to and by when, one line per rule on what to check."""
+    root, _ = first_run
+    path = _books(root, FIRST)[0]
+    guide = openpyxl.load_workbook(path)["说明"]
+    rows = {r[0]: r[1] for r in guide.iter_rows(values_only=True)}
+    for result in RESULTS:
+        assert rows[result], result
+    assert "保持开放" in rows["属实-待办理"] and "线索关闭" in rows["不属实"]
+    for code in CONFIG.rule_codes:
+        assert rows[CONFIG.rule(code)["name"]] == CONFIG.rule(code)["check"]
+    assert "2026-09-01" in rows["核查日期"] and "2026-10-31" in rows["核查日期"]
+    assert CONFIG.raw["workbooks"]["return_to"] in rows["交回"]

@@ -80,6 +80,7 @@ def export_period(
     rows = workbook_rows(leads, villages(con, period), config, as_of)
     towns = town_names()
     rules = tuple(config.rule(code)["name"] for code in config.rule_codes)  # catalogue order
+    checks = tuple(config.rule(code)["check"] for code in config.rule_codes)
     marks = config.raw["workbooks"]
     calendar = WorkCalendar.from_config(config.raw.get("calendar", {}))
     due_soon = calendar.add_working_days(as_of, marks["due_soon_working_days"])
@@ -91,7 +92,18 @@ def export_period(
         county_leads = rows.filter(pl.col("county_code") == county)
         jobs.append(
             WorkbookJob(
-                path, county_leads, period, county, name, towns, as_of, rules, due_soon, verify
+                path,
+                county_leads,
+                period,
+                county,
+                name,
+                towns,
+                as_of,
+                rules,
+                due_soon,
+                verify,
+                checks,
+                marks["return_to"],
             )
         )
     audit = [

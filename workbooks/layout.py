@@ -13,6 +13,15 @@ RESULTS = [
     "无法核实",
 ]
 KEEPS_OPEN = "属实-待办理"
+RESULT_MEANINGS = {  # what each 核查结果 means, and what it does to the lead (the 说明 sheet)
+    "属实-已纳入救助": "情况属实，已纳入相应救助。线索关闭。",
+    "属实-已停保或调整": "情况属实，已办理停保或调整保障金。线索关闭。",
+    "属实-待办理": "情况属实，正在办理。线索保持开放，下月继续列出，请办结后再次反馈。",
+    "不属实": "经入户核查，情况不属实。线索关闭；情况发生实质变化时系统会重新列出。",
+    "已享受相关待遇": "当事人已享受相关待遇。线索关闭。",
+    "无法核实": "无法核实（如人户分离、无法联系）。线索关闭。",
+}
+GUIDE_SHEET = "说明"
 
 LEAD_HEADERS = [  # header, field, column width (characters; Chinese counts double) for A4 landscape
     ("线索编号", "lead_id", 20),

@@ -19,7 +19,9 @@ import xlsxwriter
 
 from doudi_core.files import written_atomically
 from workbooks.layout import (
+    GUIDE_SHEET,
     LEAD_HEADERS,
+    RESULT_MEANINGS,
     RESULTS,
     SUMMARY_SHEET,
     VERIFICATION_HEADERS,
@@ -45,6 +47,8 @@ class WorkbookJob(NamedTuple):
     rule_names: tuple[str, ...]  # every rule's name, in the rule catalogue's order
     due_soon_until: dt.date  # a due date up to this one is marked as due soon
     verify_until: dt.date  # the latest 核查日期 the sheet accepts (as_of + the return window)
+    rule_checks: tuple[str, ...]  # what to check on the visit, one per rule of rule_names
+    return_to: str  # who the workbook goes back to
 
 
 PRIORITY_ORDER = {"高": 0, "中": 1, "低": 2}
@@ -75,6 +79,7 @@ def _write(book: xlsxwriter.Workbook, job: WorkbookJob) -> None:
     book.set_custom_property("period", period)
     styles = _styles(book)
     _summary(book, styles, job)
+    _guide(book, styles, job)
     for town_code, town_leads in sorted(
         leads.group_by("town_code", maintain_order=True), key=lambda item: item[0][0] or ""
     ):
@@ -218,6 +223,47 @@ def _town_sheet(book, styles, leads: pl.DataFrame, name: str, job: WorkbookJob) 
             "select_unlocked_cells": True,
         },
     )
+
+
+def _guide(book, styles, job: WorkbookJob) -> None:
+    """The 说明 sheet: what each 核查结果 does, how to fill 核查日期, where the workbook goes
+    back and by when, and what to check on the visit for each rule."""
+    sheet = book.add_worksheet(GUIDE_SHEET)
+    sheet.set_column(0, 0, 24)
+    sheet.set_column(1, 1, 80)
+    start = f"{job.as_of.year}-{job.as_of.month:02d}-01"
+    lines: list[tuple[str, str, str]] = [
+        ("title", f"{job.county_name}预警线索核查表填表说明（{job.period}）", ""),
+        ("header", "核查结果", "含义及对线索的影响"),
+        *(("cell", result, RESULT_MEANINGS[result]) for result in RESULTS),
+        ("header", "填写要求", ""),
+        ("cell", "核查结果", "从下拉列表中选择，不要自行输入其他文字。"),
+        (
+            "cell",
+            "核查日期",
+            f"填写入户核查的日期，格式如 {job.verify_until.isoformat()}，"
+            f"不早于 {start}，不晚于 {job.verify_until.isoformat()}。",
+        ),
+        ("cell", "核查人、备注", "填写核查人姓名；需要说明的情况写在备注中。"),
+        (
+            "cell",
+            "交回",
+            f"请于 {job.verify_until.isoformat()} 前将填好的工作簿交回{job.return_to}，"
+            "不要修改线索编号和其他列。",
+        ),
+        ("header", "预警类型", "入户核查要点"),
+        *(
+            ("cell", name, check)
+            for name, check in zip(job.rule_names, job.rule_checks, strict=True)
+        ),
+    ]
+    for row, (style, first, second) in enumerate(lines):
+        sheet.write_string(row, 0, first, styles[style])
+        if second or style != "title":
+            sheet.write_string(row, 1, second, styles["header" if style == "header" else "cell"])
+    sheet.set_landscape()
+    sheet.set_paper(9)
+    sheet.fit_to_pages(1, 0)
 
 
 def _summary(book, styles, job: WorkbookJob) -> None:
