@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import duckdb
 import polars as pl
@@ -12,6 +13,18 @@ import polars as pl
 # DuckDB would take 80 % of RAM by default; it spills to disk beyond this. Every connection
 # of a process (GX's too) uses the same configuration: DuckDB requires it within a process.
 DUCKDB_CONFIG = {"memory_limit": "2GB"}
+
+
+@contextmanager
+def connect(path: Path | str) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection to the warehouse file, closed after use: DuckDB lets one process write
+    a file at a time, and a connection left open keeps its lock."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path), config=DUCKDB_CONFIG)
+    try:
+        yield con
+    finally:
+        con.close()
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 
 from doudi_core.config import Config, load_config
 from doudi_core.pseudonym import PseudonymKey, load_key
 from doudi_core.settings import DEFAULT_INBOX, DEFAULT_OUT, Paths
-from doudi_core.warehouse import DUCKDB_CONFIG
+from doudi_core.warehouse import connect as connect_warehouse
 
 
 class DoudiResource(dg.ConfigurableResource):
@@ -39,12 +37,6 @@ class DoudiResource(dg.ConfigurableResource):
     def key(self) -> PseudonymKey:
         return load_key(require_explicit=self.config().raw["pseudonym"]["require_explicit_key"])
 
-    @contextmanager
     def connect(self):
         """One writer at a time: DuckDB locks the file; every connection is closed after use."""
-        Path(self.warehouse).parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(self.warehouse, config=DUCKDB_CONFIG)
-        try:
-            yield con
-        finally:
-            con.close()
+        return connect_warehouse(self.warehouse)

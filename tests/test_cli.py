@@ -102,18 +102,7 @@ def test_every_month_of_a_backfill_is_checked_before_any_runs(tmp_path, capsys):
     inbox, out = tmp_path / "inbox", tmp_path / "out"
     (inbox / "2026-09" / "hukou").mkdir(parents=True)
     (inbox / "2026-09" / "hukou" / "a.csv").write_text("x")
-    status, printed = _doudi(
-        capsys,
-        "run",
-        "--period",
-        "2026-09",
-        "--through",
-        "2026-10",
-        "--inbox",
-        str(inbox),
-        "--out",
-        str(out),
-    )
+    status, printed = _backfill(capsys, inbox, out)
     assert status == 2
     assert "2026-10: no folder" in printed and "2026-09" not in printed.split("2026-10:")[0][-40:]
     assert not out.exists()
@@ -131,6 +120,12 @@ def test_no_pseudonym_key_is_refused_before_anything_is_written(tmp_path, capsys
     )
     assert status == 2 and "no pseudonym key" in printed
     assert not out.exists()
+
+
+def _backfill(capsys, inbox: Path, out: Path) -> tuple[int, str]:
+    """`doudi run --period 2026-09 --through 2026-10` on `inbox` into `out`."""
+    args = ["--period", "2026-09", "--through", "2026-10", "--inbox", str(inbox)]
+    return _doudi(capsys, "run", *args, "--out", str(out))
 
 
 def _published(warehouse: Path, period: str, sources: list[str]) -> None:
@@ -182,18 +177,7 @@ def test_a_refused_backfill_changes_nothing_that_was_published(tmp_path, capsys)
     leads.parent.mkdir()
     leads.write_bytes(b"published")
     before = sorted(p.relative_to(out) for p in out.rglob("*"))
-    status, printed = _doudi(
-        capsys,
-        "run",
-        "--period",
-        "2026-09",
-        "--through",
-        "2026-10",
-        "--inbox",
-        str(inbox),
-        "--out",
-        str(out),
-    )
+    status, printed = _backfill(capsys, inbox, out)
     assert status == preflight.NOT_REPLACED
     assert (
         "2026-10 was published from hukou, medical" in printed and "no files for medical" in printed

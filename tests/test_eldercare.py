@@ -2,13 +2,14 @@
 contract's words: its dirt, its duplicate rule, its dates after as_of, its gates, and an
 inbox that has never had it."""
 
-from contextlib import contextmanager
+from functools import partial
 
 import duckdb
 import pytest
 
 from doudi_core.config import load_config
 from doudi_core.warehouse import DUCKDB_CONFIG
+from doudi_core.warehouse import connect as warehouse_connect
 from expectations.gates import run_gate
 from expectations.validate import Validator
 from ingest.delivery import ingest_source
@@ -78,13 +79,7 @@ def test_eldercare_gates_warn_on_late_dates_stop_dates_and_negative_amounts(tmp_
     delivery = _deliver(tmp_path, key)
     warehouse = tmp_path / "w.duckdb"
 
-    @contextmanager
-    def connect():
-        con = duckdb.connect(str(warehouse), config=DUCKDB_CONFIG)
-        try:
-            yield con
-        finally:
-            con.close()
+    connect = partial(warehouse_connect, warehouse)
 
     with connect() as con:
         load_delivery(con, delivery)

@@ -1,13 +1,13 @@
 """A new department is one module: a source declared here, in the test alone, is read,
 normalised, quarantined, accounted, gated and loaded by the generic code untouched."""
 
-from contextlib import contextmanager
+from functools import partial
 
-import duckdb
 import polars as pl
 
 from doudi_core.config import load_config
 from doudi_core.warehouse import DUCKDB_CONFIG
+from doudi_core.warehouse import connect as warehouse_connect
 from expectations.gates import run_gate
 from expectations.validate import Validator
 from ingest import normalise as n
@@ -86,13 +86,7 @@ def test_a_source_declared_in_one_module_goes_through_ingest_gates_and_load(tmp_
 
     warehouse = tmp_path / "w.duckdb"
 
-    @contextmanager
-    def connect():
-        con = duckdb.connect(str(warehouse), config=DUCKDB_CONFIG)
-        try:
-            yield con
-        finally:
-            con.close()
+    connect = partial(warehouse_connect, warehouse)
 
     with connect() as con:
         load_delivery(con, delivery)
