@@ -171,6 +171,7 @@ def _spool_and_split(
     read: the run names all the rejected files at once (`FilesRejected`)."""
     as_of = period_as_of(period)
     spooled, names, files = [], [], []
+    rows_per_file: dict[str, int] = {}  # in file order (the slices come file by file)
 
     def spool_slice(rows: pl.DataFrame, name: str, file_format: str, index: int) -> pl.LazyFrame:
         keyed = _keyed(source, _normalise_file(source, rows, name, file_format, as_of), key)
@@ -184,25 +185,22 @@ def _spool_and_split(
         for index, (rows, name, file_format) in enumerate(slices):
             in_flight.append(pool.submit(spool_slice, rows, name, file_format, index))
             names.append(name)
+            rows_per_file[name] = rows_per_file.get(name, 0) + rows.height
             del rows
             if len(in_flight) == SLICE_WORKERS:
                 spooled.append(in_flight.popleft().result())
         spooled.extend(future.result() for future in in_flight)
     if rejected:
         raise FilesRejected(rejected)
+    duplicate = source.duplicate
+    order = [] if duplicate.latest is None else [duplicate.latest.alias("_dup_order")]
     keys = pl.concat(
         part.select(
-            *ROW_ID,
-            "_raw_hash",
-            _expr(source.duplicate.column).alias("_dup_key"),
-            (
-                source.duplicate.latest if source.duplicate.latest is not None else pl.lit(None)
-            ).alias("_dup_order"),
-            "_reason",
+            *ROW_ID, "_raw_hash", _expr(duplicate.column).alias("_dup_key"), *order, "_reason"
         )
         for part in spooled
     ).collect()
-    reasons = _mark_duplicates(keys, source, [f.path.name for f in files])
+    reasons = _mark_duplicates(keys, source, rows_per_file)
     del keys
     warnings.extend(_skipped_file_warnings(reasons, files))
     not_loaded = reasons.filter(pl.col("_reason").is_not_null()).select(*ROW_ID, "_reason")
@@ -375,7 +373,9 @@ def _keyed(source: Source, normalised: pl.DataFrame, key: PseudonymKey) -> pl.Da
     )
 
 
-def _mark_duplicates(frame: pl.DataFrame, source: Source, file_order: list[str]) -> pl.DataFrame:
+def _mark_duplicates(
+    frame: pl.DataFrame, source: Source, rows_per_file: dict[str, int]
+) -> pl.DataFrame:
     """Exact duplicate rows first; then duplicate keys among otherwise valid rows (rows in
     file-name order, then row order); last, the rows of a file that only repeats earlier
     files (a resend) are marked DUPLICATE_FILE: skipped, not quarantined.
@@ -391,7 +391,7 @@ def _mark_duplicates(frame: pl.DataFrame, source: Source, file_order: list[str])
     rows = suspects.arg_true()
     checked = _duplicates_among(frame[rows], source).get_column("_reason")
     marked = frame.with_columns(frame.get_column("_reason").scatter(rows, checked))
-    resent = _resent_files(frame[rows], frame.group_by("source_file").len(), file_order)
+    resent = _resent_files(frame[rows], rows_per_file)
     return marked.with_columns(
         _reason=pl.when(pl.col("source_file").is_in(resent.implode()))
         .then(pl.lit(DUPLICATE_FILE))
@@ -399,15 +399,13 @@ def _mark_duplicates(frame: pl.DataFrame, source: Source, file_order: list[str])
     )
 
 
-def _resent_files(
-    suspects: pl.DataFrame, rows_per_file: pl.DataFrame, file_order: list[str]
-) -> pl.Series:
+def _resent_files(suspects: pl.DataFrame, rows_per_file: dict[str, int]) -> pl.Series:
     """Files every row of which is an exact copy of a row of an earlier file (in name order):
     a byte-identical resend, or the same rows under another name. Each of their rows is a
     suspect, so only the suspects are looked at."""
     if suspects.is_empty():
         return pl.Series("source_file", [], dtype=pl.String)
-    order = {name: i for i, name in enumerate(file_order)}
+    order = {name: i for i, name in enumerate(rows_per_file)}
     rows = suspects.select(
         "source_file",
         "_raw_hash",
@@ -418,9 +416,9 @@ def _resent_files(
         rows.join(first, on="_raw_hash")
         .group_by("source_file")
         .agg(copies=(pl.col("_first") < pl.col("_order")).sum())
-        .join(rows_per_file, on="source_file")
     )
-    return per_file.filter(pl.col("copies") == pl.col("len")).get_column("source_file").sort()
+    whole = pl.col("copies") == pl.col("source_file").replace_strict(rows_per_file)
+    return per_file.filter(whole).get_column("source_file").sort()
 
 
 def _skipped_file_warnings(reasons: pl.DataFrame, files: list[RawFile]) -> list[str]:

@@ -185,3 +185,42 @@ def test_a_refused_backfill_changes_nothing_that_was_published(tmp_path, capsys)
     assert leads.read_bytes() == b"published"
     after = sorted(p.relative_to(out) for p in out.rglob("*") if p.name != ".doudi-run.lock")
     assert after == before
+
+
+HOLD = """
+import sys, time, duckdb
+con = duckdb.connect(sys.argv[1])
+print("holding", flush=True)
+time.sleep(float(sys.argv[2]))
+con.close()
+"""
+
+
+def _holder(warehouse: Path, seconds: float) -> subprocess.Popen:
+    """Another process with the warehouse open for writing (DuckDB locks the file)."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(warehouse), str(seconds)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout.readline().strip() == "holding"
+    return process
+
+
+def test_a_held_warehouse_is_waited_for_then_refused_with_who_holds_it(tmp_path, capsys):
+    warehouse = tmp_path / "w.duckdb"
+    duckdb.connect(str(warehouse)).close()
+    brief = _holder(warehouse, 1.0)
+    preflight.wait_for_warehouse(warehouse, patience_s=30)  # returns once the holder is gone
+    assert brief.wait() == 0
+    assert "waiting up to 30 s" in capsys.readouterr().err
+    stuck = _holder(warehouse, 30)
+    try:
+        with pytest.raises(preflight.Refused) as refused:
+            preflight.wait_for_warehouse(warehouse, patience_s=0.5)
+    finally:
+        stuck.kill()
+        stuck.wait()
+    assert refused.value.status == preflight.IN_USE
+    (problem,) = refused.value.problems
+    assert f"is still held by process {stuck.pid}" in problem

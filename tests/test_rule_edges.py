@@ -78,26 +78,18 @@ def test_care_subsidy_for_grade_one_with_no_and_not_for_a_certificate_that_does_
 
 
 def _household(category="低保边缘", status="在保", town=b.TOWN, income_fen=110_000):
+    """Two members (本人, 配偶) of a household of two."""
+    shared = {
+        "category": category,
+        "status": status,
+        "household_size": 2,
+        "income_fen": income_fen,
+        "town_code": town,
+        "county_code": town[:6],
+    }
     return [
-        {
-            "person_key": 1,
-            "category": category,
-            "status": status,
-            "household_size": 2,
-            "income_fen": income_fen,
-            "town_code": town,
-            "county_code": town[:6],
-        },
-        {
-            "person_key": 2,
-            "relation": "配偶",
-            "category": category,
-            "status": status,
-            "household_size": 2,
-            "income_fen": income_fen,
-            "town_code": town,
-            "county_code": town[:6],
-        },
+        {"person_key": 1, **shared},
+        {"person_key": 2, "relation": "配偶", **shared},
     ]
 
 
