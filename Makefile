@@ -27,7 +27,7 @@ test: setup
 
 SCALE ?= small
 bench: setup
-	$(BIN)/python -m benchmarks.bench --scale $(SCALE)
+	$(BIN)/python -m benchmarks.bench --scale $(SCALE) $(if $(WITHOUT),--without $(WITHOUT))
 
 # after `make bench` at the same scale: the least any ingest here could take (see README)
 bench-bound: setup

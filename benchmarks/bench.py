@@ -152,11 +152,12 @@ def rules_against_sql(warehouse: Path, period: str, repeat: int) -> dict:
     try:
         polars_s, sql_s = [], []
         for _ in range(repeat):
-            seconds: dict[str, float] = {}  # the rules themselves, not the shared placement step
-            hits = period_hits(
-                connect, period, config, ["MED_OOP_UNCOVERED", "CHILD_UNSUPPORTED"], seconds
+            evaluation = period_hits(
+                connect, period, config, ["MED_OOP_UNCOVERED", "CHILD_UNSUPPORTED"]
             )
-            polars_s.append(sum(seconds.values()))
+            hits = evaluation.hits
+            # the rules themselves, not the shared placement step
+            polars_s.append(sum(evaluation.seconds.values()))
             started = time.perf_counter()
             sql = {
                 "MED_OOP_UNCOVERED": sql_rules.med_oop_uncovered(con, period, config),
@@ -174,11 +175,45 @@ def rules_against_sql(warehouse: Path, period: str, repeat: int) -> dict:
     }
 
 
+def inbox_without(inbox: Path, lesser: Path, source: str | None) -> Path | None:
+    """The period's folders less `source`, as symbolic links (nothing copied)."""
+    if source is None:
+        return None
+    if lesser.exists():
+        shutil.rmtree(lesser)
+    folder = lesser / PERIOD
+    folder.mkdir(parents=True)
+    for delivered in sorted((inbox / PERIOD).iterdir()):
+        if delivered.name != source:
+            (folder / delivered.name).symlink_to(delivered.resolve())
+    return lesser
+
+
+def added_by_source(source: str | None, runs_without: list[float], end_to_end: float) -> dict:
+    if not runs_without:
+        return {}
+    median = statistics.median(runs_without)
+    return {
+        "without_source": {
+            "source": source,
+            "runs_s": [round(s, 1) for s in runs_without],
+            "median_s": round(median, 2),
+            "added_share": round(end_to_end / median - 1, 3),
+        }
+    }
+
+
 def parse_arguments(description: str) -> tuple[argparse.Namespace, Path]:
     """`--scale` and `--repeat` (the benchmark's and its bound's), and the scale's data folder."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--scale", default="small")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--without",
+        metavar="SOURCE",
+        help="also time runs on the inbox less this source, interleaved with the full runs "
+        "(what the source adds end to end)",
+    )
     args = parser.parse_args()
     return args, ROOT / "data" / args.scale
 
@@ -188,8 +223,13 @@ def main() -> int:
     print(f"[bench] generating the {args.scale} city once (not timed) ...", flush=True)
     generate(args.scale, data)
     inbox = data / "inbox"
-    runs = []
+    lesser = inbox_without(inbox, data / f"inbox-without-{args.without}", args.without)
+    runs, runs_without = [], []
     for i in range(args.repeat):
+        if lesser is not None:
+            seconds, _ = one_run(lesser, data / "out")
+            runs_without.append(seconds)
+            print(f"[bench] run {i + 1}/{args.repeat} without {args.without}: {seconds:.1f}s")
         seconds, peak = one_run(inbox, data / "out")
         stages = stage_times(data / "out")
         runs.append((seconds, peak, stages))
@@ -224,6 +264,7 @@ def main() -> int:
         "rules_vs_sql_ratio": round(comparison["polars_s"] / max(comparison["sql_s"], 1e-9), 2),
         "rules_match_sql": comparison["match"],
         "rules_leads": comparison["leads"],
+        **added_by_source(args.without, runs_without, end_to_end),
         "gates_s": round(gates, 2),
         "gates_share": round(gates / end_to_end, 3),
         "machine": {
@@ -249,6 +290,11 @@ def main() -> int:
         f"rules (2 heaviest) polars {result['rules_polars_s']}s vs SQL {result['rules_sql_s']}s: "
         f"ratio {result['rules_vs_sql_ratio']}, same leads: {result['rules_match_sql']}"
     )
+    if runs_without:
+        print(
+            f"without {args.without}: {result['without_source']['median_s']}s; "
+            f"{args.without} adds {result['without_source']['added_share']:.1%} end to end"
+        )
     print(f"gates {gates:.1f}s = {result['gates_share']:.0%} of the run\nwrote {path}")
     return 0 if comparison["match"] else 1
 

@@ -6,13 +6,14 @@ Plain polars over the pseudonymous tables; `load_inputs` reads them from DuckDB.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import duckdb
 import polars as pl
 
 from doudi_core.config import Config
 from doudi_core.period import as_of as period_as_of
+from doudi_core.warehouse import table_exists
 
 
 @dataclass
@@ -24,6 +25,11 @@ class Inputs:
     lowincome: pl.DataFrame
     lowincome_invalid: pl.DataFrame
     settlements: pl.DataFrame  # the window's settlements, latest copies (load_settlements)
+    # the latest elder-services snapshot up to the period; None while no delivery up to the
+    # period holds one (the source came after the first four)
+    eldercare: pl.DataFrame | None = None
+    # per source added after the first four: its latest delivery up to the period, or None
+    deliveries: dict[str, str | None] = field(default_factory=dict)
 
 
 # what the rules read of a settlement (a city's medical stream is millions of rows)
@@ -50,6 +56,17 @@ HUKOU_COLUMNS = (
     "mother_key",
     "town_code",
 )
+# what the elder rules read of the elder-services snapshot
+ELDERCARE_COLUMNS = (
+    "person_key",
+    "service",
+    "status",
+    "stop_date",
+    "monthly_fen",
+    "last_date",
+    "assessment_grade",
+    "town_code",
+)
 
 
 def _snapshot(
@@ -60,6 +77,14 @@ def _snapshot(
         f"(SELECT max(period) FROM ingested.{table} WHERE period <= ?)",
         params=[period],
     ).pl()
+
+
+def _latest_period(con: duckdb.DuckDBPyConnection, table: str, period: str) -> str | None:
+    if not table_exists(con, "ingested", table):
+        return None
+    return con.sql(
+        f"SELECT max(period) FROM ingested.{table} WHERE period <= ?", params=[period]
+    ).fetchall()[0][0]
 
 
 def window_days(config: Config) -> int:
@@ -130,8 +155,9 @@ def _linked_elsewhere(current: pl.DataFrame, earlier_reversals: pl.DataFrame) ->
 
 
 def load_inputs(con: duckdb.DuckDBPyConnection, period: str, days: int) -> Inputs:
-    """Latest snapshot of each source up to `period` (the hukou's columns the rules read);
-    the settlements of the `days`-long window (`load_settlements`)."""
+    """Latest snapshot of each source up to `period` (the columns the rules read of the
+    large ones); the settlements of the `days`-long window (`load_settlements`)."""
+    eldercare_period = _latest_period(con, "eldercare", period)
     return Inputs(
         period=period,
         as_of=period_as_of(period),
@@ -140,6 +166,10 @@ def load_inputs(con: duckdb.DuckDBPyConnection, period: str, days: int) -> Input
         lowincome=_snapshot(con, "lowincome", period),
         lowincome_invalid=_snapshot(con, "lowincome_invalid_ids", period),
         settlements=load_settlements(con, period, days),
+        eldercare=_snapshot(con, "eldercare", period, ELDERCARE_COLUMNS)
+        if eldercare_period
+        else None,
+        deliveries={"eldercare": eldercare_period},
     )
 
 

@@ -30,6 +30,10 @@ ABBREVIATIONS = {
     "IDENTITY_MISMATCH": "IDM",
     "CHILD_UNSUPPORTED": "CHU",
     "REVIEW_DUE": "RVD",
+    "ELDER_ALLOWANCE_MISSING": "EAM",
+    "ELDER_CARE_SUBSIDY_MISSING": "ECS",
+    "ELDER_VISIT_OVERDUE": "EVO",
+    "DECEASED_STILL_PAID": "DSP",
 }
 STATE_SCHEMA = {
     "period": pl.String,
@@ -80,12 +84,16 @@ def advance(
     as_of: dt.date,
     config: Config,
     calendar: WorkCalendar,
+    carried: frozenset[str] = frozenset(),
 ) -> pl.DataFrame:
     """This period's lead states.
 
     previous: the state rows of the latest earlier period (STATE_SCHEMA)
     hits:     this period's rule hits (crossmatch.rules.evaluate)
     closures: lead_id, result for verification results returned this period that close a lead
+    carried:  rules the period could not run (crossmatch.rules.skipped): their leads are
+              carried unchanged, the open ones still listed, since nobody knows whether their
+              condition still holds
     """
     previous = _latest_episodes(
         previous.with_columns(
@@ -106,7 +114,10 @@ def advance(
         seen.add(key)
         hit = hit_rows.get(key)
         state = prev["state"]
-        if state == OPEN and prev["lead_id"] in closed_now:
+        if prev["rule_code"] in carried and not (state == OPEN and prev["lead_id"] in closed_now):
+            status = CONTINUING if state == OPEN else None
+            rows.append({**prev, "period": period, "listed_status": status})
+        elif state == OPEN and prev["lead_id"] in closed_now:
             result = closed_now[prev["lead_id"]]
             closed = _carry(
                 prev,
@@ -153,6 +164,8 @@ def thresholds(rule: str, config: Config) -> str:
     """The rule's configuration section as raised under, less the texts shown to caseworkers."""
     texts = ("name", "action", "check")  # what caseworkers read, not what the rule weighs
     section = {k: v for k, v in config.rule(rule).items() if k not in texts}
+    for name in section.pop("definitions", []):  # the shared definitions it weighs
+        section[name] = config.raw["definitions"][name]
     if rule == "MED_OOP_BELOW_LINE":  # its standard is per county, and its material change
         section["dibao_standard_yuan"] = config.county_figures("dibao_standard_yuan")
         section["threshold_yuan"] = config.rule("MED_OOP_UNCOVERED")["threshold_yuan"]

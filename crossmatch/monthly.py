@@ -13,7 +13,7 @@ import polars as pl
 
 from crossmatch import lifecycle, publish, store
 from crossmatch.inputs import load_inputs, window_days
-from crossmatch.rules import evaluate
+from crossmatch.rules import Evaluation, evaluate_period
 from crossmatch.workdays import WorkCalendar
 from doudi_core.config import Config
 from doudi_core.period import as_of
@@ -27,20 +27,18 @@ class CrossMatch:
     listed: pl.DataFrame  # the leads the period lists (新增 / 持续)
     leads_file: pl.DataFrame  # the leads file's rows (identity numbers and names)
     seconds: dict[str, float]  # per rule
+    skipped: dict[str, str]  # rules the period could not run, and why
+    elder_coverage_people: int  # rows saved for the elder_care_coverage mart
 
 
 def period_hits(
-    connect: Connect,
-    period: str,
-    config: Config,
-    rules: list[str] | None = None,
-    seconds: dict[str, float] | None = None,
-) -> pl.DataFrame:
+    connect: Connect, period: str, config: Config, rules: list[str] | None = None
+) -> Evaluation:
     """The rules' hits for the period. The connection is closed before the rules run:
     DuckDB's buffers go with it."""
     with connect() as con:
         inputs = load_inputs(con, period, window_days(config))
-    return evaluate(inputs, config, rules=rules, timings=seconds)
+    return evaluate_period(inputs, config, rules=rules)
 
 
 def cross_match(connect: Connect, period: str, config: Config) -> CrossMatch:
@@ -48,19 +46,26 @@ def cross_match(connect: Connect, period: str, config: Config) -> CrossMatch:
     where it goes is the caller's). Raises UnknownCalendarYear when a due date falls in a
     year no holiday schedule covers."""
     calendar = WorkCalendar.from_config(config.raw.get("calendar", {}))
-    seconds: dict[str, float] = {}
-    hits = period_hits(connect, period, config, seconds=seconds)
+    evaluation = period_hits(connect, period, config)
     with connect() as con:
         states = lifecycle.advance(
             store.previous_states(con, period),
-            hits,
+            evaluation.hits,
             store.closures(con, period),
             period,
             as_of(period),
             config,
             calendar,
+            carried=frozenset(evaluation.skipped),
         )
-        store.save_states(con, period, states)
+        store.save_states(con, period, states, evaluation.elder_coverage)
         listed = lifecycle.listed(states)
         leads_file = publish.leads_file_frame(publish.identify(con, listed, period), config)
-    return CrossMatch(states, listed, leads_file, seconds)
+    return CrossMatch(
+        states,
+        listed,
+        leads_file,
+        evaluation.seconds,
+        evaluation.skipped,
+        evaluation.elder_coverage.height,
+    )

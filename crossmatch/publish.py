@@ -27,7 +27,8 @@ LEADS_FILE_COLUMNS = [
     "due_date",
     "rule_version",
 ]
-NAME_SOURCES = ["lowincome", "hukou", "disability", "medical"]  # whose name a lead shows, in order
+# whose name a lead shows, in order (a source not listed comes last)
+NAME_SOURCES = ["lowincome", "hukou", "disability", "eldercare", "medical"]
 
 
 def identify(con: duckdb.DuckDBPyConnection, leads: pl.DataFrame, period: str) -> pl.DataFrame:
@@ -50,7 +51,9 @@ def identify(con: duckdb.DuckDBPyConnection, leads: pl.DataFrame, period: str) -
         con.unregister("lead_keys")
     rank = {s: i for i, s in enumerate(NAME_SOURCES)}
     best_name = (
-        names.with_columns(rank=pl.col("source").replace_strict(rank, return_dtype=pl.Int32))
+        names.with_columns(
+            rank=pl.col("source").replace_strict(rank, default=len(rank), return_dtype=pl.Int32)
+        )
         .sort("person_key", "rank")
         .group_by("person_key", maintain_order=True)
         .agg(pl.col("name").first())

@@ -1,4 +1,5 @@
-"""The ten early-warning rules of rules.md: one small function each, tables in, leads out.
+"""The early-warning rules of rules.md: one small function each, tables in, leads out (the
+elder-care ones in `crossmatch.elder`), and the registry that runs a period's rules.
 
 Every rule returns the same columns (`LEAD_COLUMNS`): which rule, whose
 situation (pseudonym only), its default priority, and one Chinese sentence of
@@ -12,108 +13,14 @@ import datetime as dt
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
 
 import polars as pl
 
-from crossmatch.inputs import Inputs, out_of_pocket
+from crossmatch import elder
+from crossmatch.context import LEAD_COLUMNS, Context, age_at, leads, yuan
+from crossmatch.inputs import Inputs
+from crossmatch.placement import place
 from doudi_core.config import Config
-
-LEAD_COLUMNS = {
-    "rule_code": pl.String,
-    "person_key": pl.Int64,
-    "priority": pl.String,
-    "evidence": pl.String,
-    "oop_fen": pl.Int64,
-    "household_id": pl.String,
-    "town_code": pl.String,
-}
-
-
-def yuan(fen: pl.Expr) -> pl.Expr:
-    """Fen as `38,420.50`: thousands separated, two decimals."""
-    whole = (fen.abs() // 100).cast(pl.String)
-    grouped = (
-        whole.str.reverse().str.replace_all(r"(\d{3})", "$1,").str.reverse().str.strip_prefix(",")
-    )
-    sign = pl.when(fen < 0).then(pl.lit("-")).otherwise(pl.lit(""))
-    return pl.concat_str(sign, grouped, pl.lit("."), (fen.abs() % 100).cast(pl.String).str.zfill(2))
-
-
-def age_at(birth: pl.Expr, day: dt.date) -> pl.Expr:
-    """Whole years at `day`."""
-    had_birthday = (pl.lit(day.month) > birth.dt.month()) | (
-        (pl.lit(day.month) == birth.dt.month()) & (pl.lit(day.day) >= birth.dt.day())
-    )
-    return pl.lit(day.year) - birth.dt.year() - pl.when(had_birthday).then(0).otherwise(1)
-
-
-@dataclass
-class Context:
-    """Facts several rules share, computed once per period."""
-
-    inputs: Inputs
-    config: Config
-    _oop: dict[int, pl.DataFrame] = field(default_factory=dict)
-
-    def rule(self, code: str) -> dict:
-        return self.config.rule(code)
-
-    def oop(self, window_days: int) -> pl.DataFrame:
-        """Out-of-pocket spending per person in the window: computed once, shared by the rules."""
-        if window_days not in self._oop:
-            self._oop[window_days] = out_of_pocket(
-                self.inputs.settlements, self.inputs.as_of, window_days
-            )
-        return self._oop[window_days]
-
-    @cached_property
-    def covered(self) -> pl.DataFrame:
-        """People the low-income database has as a member 在保 (their own status)."""
-        return (
-            self.inputs.lowincome.filter(pl.col("status") == "在保").select("person_key").unique()
-        )
-
-    @cached_property
-    def households(self) -> pl.DataFrame:
-        """One row per household: 在保 if any member is; category and figures of the applicant."""
-        members = self.inputs.lowincome
-        applicant = members.filter(pl.col("relation") == "本人").unique(
-            "household_id", keep="first"
-        )
-        in_care = members.group_by("household_id").agg(in_care=(pl.col("status") == "在保").any())
-        return applicant.select(
-            "household_id",
-            pl.col("person_key").alias("applicant_key"),
-            pl.col("category").alias("household_category"),
-            "income_fen",
-            "household_size",
-            "last_review_date",
-            "enrol_date",
-            pl.col("county_code").alias("household_county"),
-        ).join(in_care, on="household_id")
-
-    @cached_property
-    def counting_certificates(self) -> pl.DataFrame:
-        return self.inputs.disability.filter(pl.col("certificate_state") == "有效")
-
-
-def _leads(
-    frame: pl.DataFrame, code: str, ctx: Context, evidence: pl.Expr, **extra: pl.Expr
-) -> pl.DataFrame:
-    priority = extra.pop("priority", pl.lit(ctx.rule(code)["priority"]))
-    columns = {
-        "rule_code": pl.lit(code),
-        "person_key": pl.col("person_key"),
-        "priority": priority,
-        "evidence": evidence,
-        "oop_fen": extra.pop("oop_fen", pl.lit(None, dtype=pl.Int64)),
-        "household_id": extra.pop("household_id", pl.lit(None, dtype=pl.String)),
-        "town_code": extra.pop("town_code", pl.lit(None, dtype=pl.String)),
-    }
-    return (
-        frame.select(**columns).cast(LEAD_COLUMNS).unique(["rule_code", "person_key"], keep="first")
-    )
 
 
 def med_oop_uncovered(ctx: Context) -> pl.DataFrame:
@@ -129,7 +36,7 @@ def med_oop_uncovered(ctx: Context) -> pl.DataFrame:
         pl.col("inpatient_stays").cast(pl.String),
         pl.lit("次），未在保"),
     )
-    return _leads(hits, "MED_OOP_UNCOVERED", ctx, evidence, oop_fen=pl.col("oop_fen"))
+    return leads(hits, "MED_OOP_UNCOVERED", ctx, evidence, oop_fen=pl.col("oop_fen"))
 
 
 def med_oop_below_line(ctx: Context) -> pl.DataFrame:
@@ -171,7 +78,7 @@ def med_oop_below_line(ctx: Context) -> pl.DataFrame:
         yuan(pl.col("standard_fen")),
         pl.lit(" 元"),
     )
-    return _leads(
+    return leads(
         hits,
         "MED_OOP_BELOW_LINE",
         ctx,
@@ -191,7 +98,7 @@ def dis_severe_uncovered(ctx: Context) -> pl.DataFrame:
         ctx.covered, on="person_key", how="anti"
     )
     evidence = pl.concat_str(pl.lit("残联持证："), _certificate_text(), pl.lit("（有效），未在保"))
-    return _leads(hits.sort("grade"), "DIS_SEVERE_UNCOVERED", ctx, evidence)
+    return leads(hits.sort("grade"), "DIS_SEVERE_UNCOVERED", ctx, evidence)
 
 
 def dis_living_subsidy_missing(ctx: Context) -> pl.DataFrame:
@@ -211,7 +118,7 @@ def dis_living_subsidy_missing(ctx: Context) -> pl.DataFrame:
         _certificate_text(),
         pl.lit("残疾证（有效），残联记录未享受困难残疾人生活补贴"),
     )
-    return _leads(
+    return leads(
         hits, "DIS_LIVING_SUBSIDY_MISSING", ctx, evidence, household_id=pl.col("household_id")
     )
 
@@ -225,7 +132,7 @@ def dis_care_subsidy_missing(ctx: Context) -> pl.DataFrame:
     evidence = pl.concat_str(
         pl.lit("残联持证："), _certificate_text(), pl.lit("（有效），未享受重度残疾人护理补贴")
     )
-    return _leads(hits, "DIS_CARE_SUBSIDY_MISSING", ctx, evidence)
+    return leads(hits, "DIS_CARE_SUBSIDY_MISSING", ctx, evidence)
 
 
 def _on_roll(ctx: Context) -> pl.DataFrame:
@@ -257,7 +164,7 @@ def deceased_on_roll(ctx: Context) -> pl.DataFrame:
         yuan(pl.col("overpaid")),
         pl.lit(" 元"),
     )
-    return _leads(hits, "DECEASED_ON_ROLL", ctx, evidence, household_id=pl.col("household_id"))
+    return leads(hits, "DECEASED_ON_ROLL", ctx, evidence, household_id=pl.col("household_id"))
 
 
 def moved_out_on_roll(ctx: Context) -> pl.DataFrame:
@@ -266,7 +173,7 @@ def moved_out_on_roll(ctx: Context) -> pl.DataFrame:
     evidence = pl.concat_str(
         pl.lit("公安户籍："), date, pl.lit(" 迁出；"), pl.col("category"), pl.lit("仍在保")
     )
-    return _leads(hits, "MOVED_OUT_ON_ROLL", ctx, evidence, household_id=pl.col("household_id"))
+    return leads(hits, "MOVED_OUT_ON_ROLL", ctx, evidence, household_id=pl.col("household_id"))
 
 
 INVALID_TEXT = {
@@ -287,7 +194,7 @@ def identity_mismatch(ctx: Context) -> pl.DataFrame:
     )
     invalid = ctx.inputs.lowincome_invalid.filter(pl.col("person_key").is_not_null())
     parts = [
-        _leads(
+        leads(
             invalid,
             "IDENTITY_MISMATCH",
             ctx,
@@ -298,14 +205,14 @@ def identity_mismatch(ctx: Context) -> pl.DataFrame:
             household_id=pl.col("household_id"),
             town_code=pl.col("town_code"),
         ),
-        _leads(
+        leads(
             missing,
             "IDENTITY_MISMATCH",
             ctx,
             pl.lit("低收入人口数据库的身份号码在公安户籍中未找到"),
             household_id=pl.col("household_id"),
         ),
-        _leads(
+        leads(
             renamed,
             "IDENTITY_MISMATCH",
             ctx,
@@ -381,7 +288,7 @@ def child_unsupported(ctx: Context) -> pl.DataFrame:
             )
         )
     )
-    return _leads(hits, "CHILD_UNSUPPORTED", ctx, evidence)
+    return leads(hits, "CHILD_UNSUPPORTED", ctx, evidence)
 
 
 def _parent_facts(ctx: Context, spec: dict) -> pl.DataFrame:
@@ -500,89 +407,91 @@ def review_due(ctx: Context) -> pl.DataFrame:
     priority = (
         pl.when(overdue).then(pl.lit(spec["overdue_priority"])).otherwise(pl.lit(spec["priority"]))
     )
-    return _leads(
+    return leads(
         hits, "REVIEW_DUE", ctx, evidence, priority=priority, household_id=pl.col("household_id")
     )
 
 
-RULES: dict[str, Callable[[Context], pl.DataFrame]] = {
-    "MED_OOP_UNCOVERED": med_oop_uncovered,
-    "MED_OOP_BELOW_LINE": med_oop_below_line,
-    "DIS_SEVERE_UNCOVERED": dis_severe_uncovered,
-    "DIS_LIVING_SUBSIDY_MISSING": dis_living_subsidy_missing,
-    "DIS_CARE_SUBSIDY_MISSING": dis_care_subsidy_missing,
-    "DECEASED_ON_ROLL": deceased_on_roll,
-    "MOVED_OUT_ON_ROLL": moved_out_on_roll,
-    "IDENTITY_MISMATCH": identity_mismatch,
-    "CHILD_UNSUPPORTED": child_unsupported,
-    "REVIEW_DUE": review_due,
+@dataclass(frozen=True)
+class Rule:
+    find: Callable[[Context], pl.DataFrame]
+    # a source added after the first four: the rule is skipped while no delivery up to the
+    # period holds it
+    needs: str | None = None
+    # ... and also in a period without a delivery of that source of its own
+    needs_own_delivery: bool = False
+
+
+RULES: dict[str, Rule] = {
+    "MED_OOP_UNCOVERED": Rule(med_oop_uncovered),
+    "MED_OOP_BELOW_LINE": Rule(med_oop_below_line),
+    "DIS_SEVERE_UNCOVERED": Rule(dis_severe_uncovered),
+    "DIS_LIVING_SUBSIDY_MISSING": Rule(dis_living_subsidy_missing),
+    "DIS_CARE_SUBSIDY_MISSING": Rule(dis_care_subsidy_missing),
+    "DECEASED_ON_ROLL": Rule(deceased_on_roll),
+    "MOVED_OUT_ON_ROLL": Rule(moved_out_on_roll),
+    "IDENTITY_MISMATCH": Rule(identity_mismatch),
+    "CHILD_UNSUPPORTED": Rule(child_unsupported),
+    "REVIEW_DUE": Rule(review_due),
+    "ELDER_ALLOWANCE_MISSING": Rule(elder.elder_allowance_missing, needs="eldercare"),
+    "ELDER_CARE_SUBSIDY_MISSING": Rule(elder.elder_care_subsidy_missing, needs="eldercare"),
+    "ELDER_VISIT_OVERDUE": Rule(
+        elder.elder_visit_overdue, needs="eldercare", needs_own_delivery=True
+    ),
+    "DECEASED_STILL_PAID": Rule(elder.deceased_still_paid),  # runs on what exists
 }
 
 
-def place(candidates: pl.DataFrame, ctx: Context) -> pl.DataFrame:
-    """Where each case is handled (outputs.md): the low-income database's town for covered
-    people, else the hukou town, else the disability record's, else the medical record's county."""
-    covered_town = (
-        ctx.inputs.lowincome.filter(pl.col("status") == "在保")
-        .group_by("person_key")
-        .agg(
-            covered_town=pl.col("town_code").sort().first(),
-            member_household=pl.col("household_id").sort().first(),
-        )
-    )
-    any_household = ctx.inputs.lowincome.group_by("person_key").agg(
-        any_household=pl.col("household_id").sort().first()
-    )
-    hukou_town = ctx.inputs.hukou.select("person_key", hukou_town="town_code")
-    cert_town = ctx.inputs.disability.group_by("person_key").agg(
-        cert_town=pl.col("town_code").sort().first()
-    )
-    medical = (  # the insured county of a person's latest settlement, for the few with no town
-        candidates.select("person_key")
-        .unique()
-        .join(
-            ctx.inputs.settlements.select(
-                "person_key", "settlement_date", "settlement_id", "insured_county_code"
-            ),
-            on="person_key",
-        )
-        .sort("settlement_date", "settlement_id")
-        .group_by("person_key")
-        .agg(pl.col("insured_county_code").last())
-    )
-    placed = (
-        candidates.join(covered_town, on="person_key", how="left")
-        .join(any_household, on="person_key", how="left")
-        .join(hukou_town, on="person_key", how="left")
-        .join(cert_town, on="person_key", how="left")
-        .join(medical, on="person_key", how="left")
-        .with_columns(
-            town_code=pl.coalesce("town_code", "covered_town", "hukou_town", "cert_town"),
-            household_id=pl.coalesce("household_id", "member_household", "any_household"),
-        )
-        .with_columns(
-            county_code=pl.coalesce(pl.col("town_code").str.slice(0, 6), "insured_county_code")
-        )
-    )
-    return placed.select(*LEAD_COLUMNS, "county_code")
+def skipped(inputs: Inputs, codes: list[str]) -> dict[str, str]:
+    """The rules of `codes` the period cannot run, and why (for the run's summary)."""
+    reasons = {}
+    for code in codes:
+        rule = RULES[code]
+        if rule.needs is None:
+            continue
+        latest = inputs.deliveries.get(rule.needs)
+        if latest is None:
+            reasons[code] = f"{rule.needs} never delivered up to {inputs.period}"
+        elif rule.needs_own_delivery and latest != inputs.period:
+            reasons[code] = (
+                f"no {rule.needs} delivery of {inputs.period}'s own (the {latest} snapshot "
+                "stands): its open leads are carried unchanged"
+            )
+    return reasons
 
 
-def evaluate(
-    inputs: Inputs,
-    config: Config,
-    rules: list[str] | None = None,
-    timings: dict[str, float] | None = None,
-) -> pl.DataFrame:
-    """Every rule's leads for the period, placed, in a stable order.
+@dataclass
+class Evaluation:
+    hits: pl.DataFrame  # every rule's leads, placed (LEAD_COLUMNS + county_code)
+    skipped: dict[str, str]  # rule -> why it did not run this period
+    elder_coverage: pl.DataFrame  # elder.COVERAGE_SCHEMA; empty without the elder services
+    seconds: dict[str, float] = field(default_factory=dict)  # per rule
 
-    `timings`, when given, receives each rule's seconds (for the run's metadata and the benchmark).
-    """
+
+def evaluate_period(inputs: Inputs, config: Config, rules: list[str] | None = None) -> Evaluation:
+    """Every rule the period can run, placed, in a stable order; the rules it cannot, and
+    why; the elder-care facts the `elder_care_coverage` mart counts."""
     ctx = Context(inputs, config)
-    frames = []
-    for code in rules or list(RULES):
+    codes = rules or list(RULES)
+    cannot = skipped(inputs, codes)
+    frames, seconds = [], {}
+    for code in codes:
+        if code in cannot:
+            continue
         started = time.perf_counter()
-        frames.append(RULES[code](ctx))
-        if timings is not None:
-            timings[code] = time.perf_counter() - started
+        frames.append(RULES[code].find(ctx))
+        seconds[code] = time.perf_counter() - started
     candidates = pl.concat(frames, how="vertical") if frames else pl.DataFrame(schema=LEAD_COLUMNS)
-    return place(candidates, ctx).sort("rule_code", "person_key")
+    hits = place(candidates, ctx).sort("rule_code", "person_key")
+    visits_known = "ELDER_VISIT_OVERDUE" not in skipped(inputs, ["ELDER_VISIT_OVERDUE"])
+    coverage = (
+        elder.coverage_people(ctx, visits_known)
+        if inputs.eldercare is not None
+        else pl.DataFrame(schema=elder.COVERAGE_SCHEMA)
+    )
+    return Evaluation(hits, cannot, coverage, seconds)
+
+
+def evaluate(inputs: Inputs, config: Config, rules: list[str] | None = None) -> pl.DataFrame:
+    """The hits alone (`evaluate_period`)."""
+    return evaluate_period(inputs, config, rules).hits

@@ -21,9 +21,21 @@ def previous_states(con: duckdb.DuckDBPyConnection, period: str) -> pl.DataFrame
     )
 
 
-def save_states(con: duckdb.DuckDBPyConnection, period: str, states: pl.DataFrame) -> None:
+def save_states(
+    con: duckdb.DuckDBPyConnection,
+    period: str,
+    states: pl.DataFrame,
+    elder_coverage: pl.DataFrame,
+) -> None:
+    """The period's lead states and the elder-care facts its rules weighed, together."""
     with transaction(con):
         replace_rows(con, "leads.lead_states", states, {"period": period})
+        replace_rows(
+            con,
+            "leads.elder_coverage_people",
+            elder_coverage.select(pl.lit(period).alias("period"), pl.all()),
+            {"period": period},
+        )
 
 
 def closures(con: duckdb.DuckDBPyConnection, period: str) -> pl.DataFrame:

@@ -73,7 +73,7 @@ def stand_in(con: duckdb.DuckDBPyConnection, source: Source, period: str) -> str
         return f"no new records delivered for {period}"
     stands = latest_delivery(con, source, period)
     if stands is None and not source.required:
-        return f"never delivered up to {period}: the rules that need it are skipped"
+        return f"never delivered up to {period}"
     if stands is None:
         raise NothingStands(
             f"{source.name}: no delivery for {period} and no earlier snapshot to stand in"

@@ -16,16 +16,28 @@ INGESTED = [
 ]
 
 
-@dg.asset(
+LEAD_STATES = dg.AssetSpec(
     key=["leads", "lead_states"],
     group_name="crossmatch",
     deps=INGESTED,
-    partitions_def=periods,
     kinds={"polars", "duckdb", "parquet"},
     description="Every rule of rules.md over the period's inputs; lead identity and lifecycle "
     "(新增/持续/closed); writes leads.lead_states and OUT/leads/<period>.parquet.",
 )
-def lead_states(context: dg.AssetExecutionContext, doudi: DoudiResource) -> dg.MaterializeResult:
+ELDER_COVERAGE_PEOPLE = dg.AssetSpec(
+    key=["leads", "elder_coverage_people"],
+    group_name="crossmatch",
+    deps=INGESTED,
+    kinds={"polars", "duckdb"},
+    description="The people each elder-care rule weighed and the facts it weighed "
+    "(pseudonymous), saved with the lead states: what the elder_care_coverage mart counts.",
+)
+
+
+@dg.multi_asset(
+    name="leads__lead_states", specs=[LEAD_STATES, ELDER_COVERAGE_PEOPLE], partitions_def=periods
+)
+def lead_states(context: dg.AssetExecutionContext, doudi: DoudiResource):
     period = context.partition_key
     config = doudi.config()
     try:
@@ -38,7 +50,12 @@ def lead_states(context: dg.AssetExecutionContext, doudi: DoudiResource) -> dg.M
     by_rule = dict(listed.group_by("rule_code").len().sort("rule_code").rows())
     by_county = dict(listed.group_by("county_code").len().sort("county_code").rows())
     by_status = dict(listed.group_by("listed_status").len().sort("listed_status").rows())
-    return dg.MaterializeResult(
+    yield dg.MaterializeResult(
+        asset_key=ELDER_COVERAGE_PEOPLE.key,
+        metadata={"people": dg.MetadataValue.int(result.elder_coverage_people)},
+    )
+    yield dg.MaterializeResult(
+        asset_key=LEAD_STATES.key,
         metadata={
             "leads": dg.MetadataValue.int(listed.height),
             "new": dg.MetadataValue.int(by_status.get(lifecycle.NEW, 0)),
@@ -53,6 +70,10 @@ def lead_states(context: dg.AssetExecutionContext, doudi: DoudiResource) -> dg.M
                 f"seconds/{code}": dg.MetadataValue.float(round(t, 3))
                 for code, t in result.seconds.items()
             },
+            **{
+                f"skipped/{code}": dg.MetadataValue.text(why)
+                for code, why in result.skipped.items()
+            },
             "rule_version": config.version,
-        }
+        },
     )

@@ -40,6 +40,7 @@ def dbt_vars(config) -> dict:
     wages = config.raw["minimum_wage_yuan"]
     living = config.rule("DIS_LIVING_SUBSIDY_MISSING")
     care = config.rule("DIS_CARE_SUBSIDY_MISSING")
+    coverage = config.raw["elder_care_coverage"]
     return {
         "minimum_wage_yuan": config.county_figures("minimum_wage_yuan"),
         "minimum_wage_placeholder": bool(wages.get("placeholder", False)),
@@ -51,6 +52,11 @@ def dbt_vars(config) -> dict:
         "care_subsidy": {
             "grades": care["grades"],
             "grade_three_categories": care["grade_three_categories"],
+        },
+        "elder_care_targets": {
+            "care_subsidy": coverage["care_subsidy_target"],
+            "assessment": coverage["assessment_target"],
+            "visit": coverage["visit_target"],
         },
         # the staging models' code-table tests, from the source declarations (sources/)
         "code_tables": {name: source.accepted_values for name, source in SOURCES.items()},

@@ -96,7 +96,7 @@ def _run_period(period: str, paths: Paths) -> int:
             resources=resources_for(DoudiResource.from_paths(paths)),
         )
     _print_accounting(period, paths, _ingested(result))
-    for line in _without_delivery(result):
+    for line in _without_delivery(result) + _skipped_rules(result):
         print(line)
     blocked, warned = _print_quality(period, paths)
     failures = _failures(result)
@@ -121,7 +121,7 @@ def _run_period(period: str, paths: Paths) -> int:
 
 def _without_delivery(result: dg.ExecuteInProcessResult) -> list[str]:
     """One line per source the period's folder did not deliver: what stands instead, or that
-    it was never delivered and the rules that need it are skipped."""
+    it was never delivered."""
     lines = []
     for event in result.get_asset_materialization_events():
         metadata = event.materialization.metadata
@@ -129,6 +129,17 @@ def _without_delivery(result: dg.ExecuteInProcessResult) -> list[str]:
         if event.asset_key.path[0] == "ingested" and read is not None and read.value == 0:
             lines.append(f"  {event.asset_key.path[1]}: {metadata['delivery'].value}")
     return sorted(lines)
+
+
+def _skipped_rules(result: dg.ExecuteInProcessResult) -> list[str]:
+    """One line per reason some rules did not run (a source the period lacks)."""
+    by_reason: dict[str, list[str]] = {}
+    for event in result.get_asset_materialization_events():
+        if event.asset_key.path == ["leads", "lead_states"]:
+            for key, value in event.materialization.metadata.items():
+                if key.startswith("skipped/"):
+                    by_reason.setdefault(value.value, []).append(key.removeprefix("skipped/"))
+    return [f"  rules skipped ({why}): {', '.join(codes)}" for why, codes in by_reason.items()]
 
 
 def _failures(result: dg.ExecuteInProcessResult) -> list[str]:

@@ -21,10 +21,12 @@ DATE_COLUMNS = {
     "medical": ["结算日期"],
     "disability": ["发证日期"],
     "lowincome": ["纳入日期", "停保日期", "上次核查日期"],
+    "eldercare": ["最近日期", "开始日期", "停发日期"],
 }
 AMOUNT_COLUMNS = {
     "medical": ["医疗总费用", "统筹基金支付", "大病保险支付", "医疗救助支付", "个人自付"],
     "lowincome": ["月保障金额", "家庭月人均收入"],
+    "eldercare": ["月发放金额"],
 }
 # xlsx cells that the writer turns into a real date cell or an Excel serial number
 DATE_CELL, SERIAL_CELL = "\x00D", "\x00S"
@@ -188,3 +190,34 @@ def invalid_rows(
         rows.append(base.with_columns(**changes))
         counts[f"invalid_{kind}"] = counts.get(f"invalid_{kind}", 0) + per_kind
     return pl.concat([frame, *rows])
+
+
+GRADE_CODES = {
+    g: str(i) for i, g in enumerate(["能力完好", "轻度失能", "中度失能", "重度失能", "完全失能"])
+}
+
+
+def elder_forms(frame: pl.DataFrame, rng, counts: dict) -> pl.DataFrame:
+    """评估等级 as codes 0-4 for some rows; and the same person and service twice, the
+    second copy dated 40 days earlier: it is the copy quarantined DUPLICATE_SERVICE."""
+    coded = _pick(rng, frame.height, 0.3) & frame["评估等级"].is_not_null()
+    counts["grade_as_code"] = counts.get("grade_as_code", 0) + int(coded.sum())
+    frame = frame.with_columns(
+        pl.when(coded)
+        .then(pl.col("评估等级").replace_strict(GRADE_CODES, default=pl.col("评估等级")))
+        .otherwise(pl.col("评估等级"))
+        .alias("评估等级")
+    )
+    dated = pl.coalesce("最近日期", "开始日期")
+    stale = frame.filter(
+        _pick(rng, frame.height, 0.003) & pl.col("_expect").is_null() & dated.is_not_null()
+    )
+    earlier = (dated.str.to_date("%Y-%m-%d") - pl.duration(days=40)).dt.strftime("%Y-%m-%d")
+    column = pl.when(pl.col("最近日期").is_not_null())
+    stale = stale.with_columns(
+        column.then(earlier).otherwise(pl.col("最近日期")).alias("最近日期"),
+        column.then(pl.col("开始日期")).otherwise(earlier).alias("开始日期"),
+        _expect=pl.lit("DUPLICATE_SERVICE"),
+    )
+    counts["duplicate_service"] = counts.get("duplicate_service", 0) + stale.height
+    return pl.concat([frame, stale])

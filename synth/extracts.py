@@ -8,6 +8,7 @@ import numpy as np
 import polars as pl
 
 from doudi_core.period import shift
+from synth import elder
 from synth.city import City
 from synth.places import COUNTIES, towns
 from synth.plant import Planted, month_end
@@ -170,6 +171,31 @@ def lowincome(
         last_review.dt.strftime(DATE_FMT).alias("上次核查日期"),
         pl.col("town_code").alias("乡镇街道代码"),
         pl.col("village").alias("村社区"),
+        pl.col("town_code").str.slice(0, 6).alias("_county"),
+    )
+
+
+def eldercare(
+    city: City, planted: Planted, persons: pl.DataFrame, households: pl.DataFrame, period: str
+) -> pl.DataFrame:
+    """The elder-services snapshot: the background's services and the planted rows."""
+    rows = pl.concat(
+        [elder.background(city, persons, period), elder.planted(planted.eldercare, period)]
+    )
+    rows = rows.join(persons.select("pid", "id18", "name", "hh"), on="pid").join(
+        households.select("hh", "town_code"), on="hh"
+    )
+    return rows.sort("pid", "service").select(
+        pl.col("id18").alias("公民身份号码"),
+        pl.col("name").alias("姓名"),
+        pl.col("service").alias("服务项目"),
+        pl.col("status").alias("状态"),
+        _fmt("start_date").alias("开始日期"),
+        _fmt("stop_date").alias("停发日期"),
+        _yuan("monthly_fen").alias("月发放金额"),
+        _fmt("last_date").alias("最近日期"),
+        pl.col("grade").alias("评估等级"),
+        pl.col("town_code").alias("乡镇街道代码"),
         pl.col("town_code").str.slice(0, 6).alias("_county"),
     )
 

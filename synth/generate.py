@@ -18,16 +18,17 @@ import polars as pl
 from doudi_core.config import load_config
 from doudi_core.period import shift
 from synth import city as city_mod
-from synth import dirt, extracts, places, plant, write
+from synth import cohorts, dirt, extracts, places, plant, write
 
 SOURCE_TITLES = {
     "hukou": "宿迁市公安局户籍人口信息",
     "medical": "宿迁市医疗保障局结算明细",
     "disability": "宿迁市残疾人联合会残疾人证信息",
     "lowincome": "宿迁市民政局低收入人口数据库",
+    "eldercare": "宿迁市民政局养老服务信息",
 }
 XLSX_MAX_ROWS = 50_000
-SOURCE_IDS = {"hukou": 1, "medical": 2, "disability": 3, "lowincome": 4}
+SOURCE_IDS = {"hukou": 1, "medical": 2, "disability": 3, "lowincome": 4, "eldercare": 5}
 
 
 @dataclass
@@ -55,7 +56,7 @@ def generate(
     say(f"building a {scale} city (seed {seed}) ...")
     the_city = city_mod.build(seed, chosen)
     dibao = load_config().county_figures("dibao_standard_yuan")
-    planted = plant.plant(places.towns(), dibao, chosen.cohort)
+    planted = cohorts.plant_all(places.towns(), dibao, chosen.cohort)
     persons, households = extracts.everyone(the_city, planted)
     say(
         f"  {persons.height:,} people in {households.height:,} households; "
@@ -72,6 +73,7 @@ def generate(
             "medical": extracts.medical(
                 the_city, planted, persons, households, p, backfill=index == 0
             ),
+            "eldercare": extracts.eldercare(the_city, planted, persons, households, p),
         }
         quarantine, files, counts, junk_ids = [], [], {}, []
         for source, frame in frames.items():
@@ -135,6 +137,8 @@ def _write_source(
         for column in ("公民身份号码", "父亲公民身份号码", "母亲公民身份号码"):
             if column in part.columns:
                 part = dirt.dirty_ids(part, column, rng, rates, counts)
+        if source == "eldercare":
+            part = dirt.elder_forms(part, rng, counts)
         part = dirt.dirty_dates(part, source, rng, rates, xlsx, counts)
         part = dirt.dirty_amounts(part, source, rng, rates, counts)
         if n == 2:  # one county's file carries the truly invalid rows

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from doudi_core.period import shift
 from synth import idcard
-from synth.city import EPOCH, HORIZON
+from synth.city import EPOCH
 
 MUST, MUST_NOT = "must", "must_not"
 
@@ -66,6 +66,7 @@ class Planted:
     certificates: list[dict] = field(default_factory=list)
     assistance: list[dict] = field(default_factory=list)
     settlements: list[dict] = field(default_factory=list)
+    eldercare: list[dict] = field(default_factory=list)  # synth.elder.SERVICE_COLUMNS
     lowincome_id_override: dict[int, str] = field(
         default_factory=dict
     )  # pid -> number as delivered
@@ -120,9 +121,11 @@ class Planter:
         father: str | None = None,
         mother: str | None = None,
         name: str | None = None,
+        exact_birth: bool = False,
     ) -> tuple[int, str]:
         region = region or self.town[:6]
-        birth -= dt.timedelta(days=(self._pid * 37) % 211)  # spread birthdays; only ever older
+        if not exact_birth:  # spread birthdays; only ever older
+            birth -= dt.timedelta(days=(self._pid * 37) % 211)
         birth8 = birth.strftime("%Y%m%d")
         start = 901 if sex == "男" else 902
         used = self._seq.get((region, birth8), -1)
@@ -242,6 +245,35 @@ class Planter:
         )
         return sid
 
+    def service(
+        self,
+        pid: int,
+        service: str,
+        *,
+        status: str | None = None,
+        start: dt.date | None = None,
+        stop: dt.date | None = None,
+        monthly_fen: int | None = None,
+        last: dt.date | str | None = None,
+        grade: str | None = None,
+        since: str | None = None,
+    ) -> None:
+        """An elder-services row (synth.elder.planted renders it for each period from
+        `since` on: a visit dated relative to the period needs one)."""
+        self.out.eldercare.append(
+            {
+                "pid": pid,
+                "service": service,
+                "status": status,
+                "start_date": start,
+                "stop_date": stop,
+                "monthly_fen": monthly_fen,
+                "last_date": last,
+                "grade": grade,
+                "since": since,
+            }
+        )
+
     def case(
         self,
         rule: str,
@@ -265,13 +297,6 @@ def oop_window(bills: list[tuple[dt.date, int]], period: str) -> int:
 
 
 # --- templates -------------------------------------------------------------------
-
-
-def plant_month(pl_: Planter, m: str) -> None:
-    """One cohort of every template, anchored in month `m`."""
-    for plant in TEMPLATES:
-        pl_.next_town()
-        plant(pl_, m)
 
 
 def _adult(pl_: Planter, sex: str = "男", age: int = 45, **kw) -> tuple[int, str, int]:
@@ -596,11 +621,3 @@ TEMPLATES = [
     child,
     review,
 ]
-
-
-def plant(towns: list[tuple[str, str, str]], dibao: dict[str, float], cohort: int) -> Planted:
-    planter = Planter(towns, dibao)
-    for m in periods(f"{EPOCH:%Y-%m}", f"{HORIZON:%Y-%m}"):
-        for _ in range(cohort):
-            plant_month(planter, m)
-    return planter.out

@@ -114,6 +114,31 @@ def settlements(*rows: dict) -> pl.DataFrame:
     )
 
 
+def eldercare(*rows: dict) -> pl.DataFrame:
+    base = {
+        "period": PERIOD,
+        "service": "尊老金",
+        "status": "在发",
+        "start_date": dt.date(2020, 1, 1),
+        "stop_date": None,
+        "monthly_fen": 5_000,
+        "last_date": None,
+        "assessment_grade": None,
+        "town_code": TOWN,
+        "county_code": TOWN[:6],
+    }
+    return pl.DataFrame(
+        [{**base, **r} for r in rows],
+        schema_overrides={
+            "person_key": pl.Int64,
+            "stop_date": pl.Date,
+            "last_date": pl.Date,
+            "assessment_grade": pl.String,
+            "status": pl.String,
+        },
+    )
+
+
 def empty_like(frame_fn) -> pl.DataFrame:
     return frame_fn({"person_key": 0}).clear()
 
@@ -125,8 +150,13 @@ def inputs(
     disability_rows=(),
     settlement_rows=(),
     invalid=None,
+    eldercare_rows=None,
+    eldercare_period: str | None = None,
     period: str = PERIOD,
 ) -> Inputs:
+    """`eldercare_rows=None`: the source never delivered; a list (even empty): the snapshot
+    delivered in `eldercare_period` (the period itself unless given)."""
+
     def build(fn, rows):
         return fn(*rows) if rows else empty_like(fn)
 
@@ -141,4 +171,6 @@ def inputs(
         if invalid is not None
         else low.clear().with_columns(reason=pl.lit(None, dtype=pl.String)),
         settlements=build(settlements, settlement_rows),
+        eldercare=None if eldercare_rows is None else build(eldercare, eldercare_rows),
+        deliveries={"eldercare": None if eldercare_rows is None else (eldercare_period or period)},
     )

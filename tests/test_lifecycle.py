@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 from crossmatch import lifecycle
-from crossmatch.rules import LEAD_COLUMNS
+from crossmatch.context import LEAD_COLUMNS
 from crossmatch.workdays import UnknownCalendarYear, WorkCalendar
 from doudi_core.config import load_config
 from doudi_core.period import as_of

@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from crossmatch.rules import age_at
+from crossmatch.context import age_at
 from crossmatch.workdays import WorkCalendar
 from doudi_core.config import Config
 from doudi_core.places import COUNTIES

@@ -11,6 +11,7 @@ select
     due_date,
     closed_period,
     closed_result,
+    left_condition,
     household_id,
     county_code,
     town_code,
