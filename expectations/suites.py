@@ -172,7 +172,11 @@ def warning_suite(source: Source, as_of: dt.date) -> gx.ExpectationSuite:
                 column=column,
                 min_value=EARLIEST,
                 max_value=dt.datetime.combine(as_of, dt.time()),
-                meta=_meta(f"{column} between 1900-01-01 and the period's end"),
+                meta=_meta(
+                    source.late_dates.get(
+                        column, f"{column} between 1900-01-01 and the period's end"
+                    )
+                ),
             )
         )
     for balance in source.balances:

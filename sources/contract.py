@@ -83,6 +83,8 @@ class Source:
     # the table's coded columns -> their code table (as delivered -> canonical)
     code_tables: dict[str, dict[str, str]] = field(default_factory=dict)
     date_columns: tuple[str, ...] = ()
+    # date columns whose values after as_of are kept, and a warning says why it counts them
+    late_dates: dict[str, str] = field(default_factory=dict)
     # warnings: derived column -> (SQL over the table that must be true, what it guards)
     row_flags: dict[str, tuple[str, str]] = field(default_factory=dict)
     balances: tuple[Balance, ...] = ()

@@ -95,6 +95,10 @@ SOURCE = Source(
     key_columns=("person_key", "service"),
     code_tables={"service": SERVICE, "status": STATUS, "assessment_grade": ASSESSMENT},
     date_columns=("start_date", "stop_date", "last_date", "id_birth_date"),
+    late_dates={
+        "last_date": "最近日期 after the period's end, kept as within the period (extracts.md: "
+        "the export is taken after the month ends)"
+    },
     row_flags={
         "stop_date_only_when_stopped": (
             "stop_date IS NULL OR status = '停发'",

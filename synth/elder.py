@@ -81,7 +81,7 @@ def background(city: City, persons: pl.DataFrame, period: str) -> pl.DataFrame:
     households = at_home.group_by("hh").agg(size=pl.len(), younger=(pl.col("age") < 60).sum())
     people = people.join(households, on="hh", how="left").with_columns(
         visited_programme=pl.col("visit_draw")
-        < pl.when(pl.col("younger") == 0).then(0.95).otherwise(0.1)
+        < pl.when(pl.col("younger") == 0).then(0.95).otherwise(0.02)
     )
     elderly = people.filter(pl.col("age") >= 60)
     return pl.concat(
@@ -116,8 +116,8 @@ def _allowance(people: pl.DataFrame, end: dt.date) -> pl.DataFrame:
 
 
 def _assessments(people: pl.DataFrame, end: dt.date) -> pl.DataFrame:
-    """Assessed yearly from a day in 2022 (three in four people 80+, one in five younger)."""
-    share = pl.when(pl.col("age") >= 80).then(0.75).otherwise(0.2)
+    """Assessed yearly from a day in 2022 (three in four people 80+, one in twenty younger)."""
+    share = pl.when(pl.col("age") >= 80).then(0.75).otherwise(0.05)
     first = pl.lit(dt.date(2022, 1, 1)) + pl.duration(days=pl.col("assessed_day"))
     years = (pl.lit(end) - first).dt.total_days() // 366
     rows = people.filter((pl.col("assessed") < share) & ~pl.col("gone"))

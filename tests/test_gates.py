@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import pytest
 
 from doudi_core.settings import Paths
@@ -183,23 +184,26 @@ def test_a_tolerable_imperfection_passes_with_a_warning(scenario, capsys):
         rewrite(target, corrupt)
     assert _run(BROKEN, paths) == 0
     out = capsys.readouterr().out
-    assert "Quality warnings tolerated (1)" in out
+    assert "Quality warnings tolerated (2)" in out  # and the ordinary month's (below)
     assert "warning hukou: share of rows quarantined at most 2% points above 2026-09's" in out
     assert (paths.out / "leads" / f"{BROKEN}.parquet").exists()
     report = (paths.out / "quality" / BROKEN / "index.html").read_text(encoding="utf-8")
-    assert "Run: <b>COMPLETED</b>" in report and "warnings tolerated: <b>1</b>" in report
+    assert "Run: <b>COMPLETED</b>" in report and "warnings tolerated: <b>2</b>" in report
     assert "<tr class='failed'>" in report  # the warning's row is coloured
 
 
 def test_the_quarantine_warning_is_quiet_on_an_ordinary_month(scenario, capsys):
-    """The old "no row quarantined" warning fired on every source every month: gone."""
+    """The old "no row quarantined" warning fired on every source every month: gone. An
+    ordinary month's one warning is the one extracts.md asks for: eldercare's visits dated
+    after month end (kept, and counted)."""
     _root, paths = scenario  # the generated city carries a handful of invalid rows per source
     assert _run(BROKEN, paths) == 0
     out = capsys.readouterr().out
-    assert "Quality warnings tolerated" not in out and "no row quarantined" not in out
+    assert "Quality warnings tolerated (1)" in out and "no row quarantined" not in out
+    assert "warning eldercare: 最近日期 after the period's end, kept as within the period" in out
     # dbt in one line; its own log stays in OUT/dbt/<period>/dbt.log
     (dbt,) = [line for line in out.splitlines() if line.startswith("dbt: ")]
-    assert "16 models" in dbt and str(paths.out / "dbt" / BROKEN / "dbt.log") in dbt
+    assert "18 models" in dbt and str(paths.out / "dbt" / BROKEN / "dbt.log") in dbt
     assert "Running with dbt" not in out and "START sql" not in out
 
 
@@ -358,3 +362,57 @@ def test_a_failed_rerun_of_a_published_period_leaves_its_publication_as_it_was(s
     assert "BLOCKED medical" in err
     assert f"the leads and workbooks published earlier for {BROKEN} stand unchanged" in err
     assert {p: _digest(p) for p in published} == published
+
+
+def test_a_month_without_its_own_eldercare_skips_only_the_visit_rule_and_carries_its_leads(
+    scenario, capsys
+):
+    """rules.md: "ELDER_VISIT_OVERDUE is also skipped, its open leads carried unchanged, in a
+    period without an eldercare delivery of its own"; extracts.md: a missing folder means
+    "no new delivery": the latest earlier snapshot stands, and the run says so."""
+    root, paths = scenario
+    shutil.rmtree(root / "inbox" / BROKEN / "eldercare")
+    assert _run(BROKEN, paths) == 0
+    out = capsys.readouterr().out
+    assert f"eldercare: no new delivery for {BROKEN}; the {GOOD} snapshot stands" in out
+    (skipped,) = [line for line in out.splitlines() if "rules skipped" in line]
+    assert skipped.endswith(": ELDER_VISIT_OVERDUE") and "carried unchanged" in skipped
+    before, after = (
+        pl.read_parquet(paths.out / "leads" / f"{p}.parquet").filter(
+            pl.col("rule_code") == "ELDER_VISIT_OVERDUE"
+        )
+        for p in (GOOD, BROKEN)
+    )
+    assert before.height > 0
+    assert sorted(after["lead_id"]) == sorted(before["lead_id"])
+    assert set(after["status"]) == {"持续"}
+    columns = ["lead_id", "evidence", "priority", "due_date"]
+    assert after.select(columns).sort("lead_id").equals(before.select(columns).sort("lead_id"))
+    # the other elder rules ran on the standing snapshot
+    allowance = pl.read_parquet(paths.out / "leads" / f"{BROKEN}.parquet").filter(
+        pl.col("rule_code") == "ELDER_ALLOWANCE_MISSING"
+    )
+    assert allowance.height > 0
+
+
+def test_an_inbox_that_never_had_eldercare_runs_without_its_rules(tiny_city, tmp_path, capsys):
+    """extracts.md: "a run on an inbox that has never had an eldercare or funeral delivery
+    still runs, its rules that need them are skipped and the run says so"; rules.md:
+    "DECEASED_STILL_PAID always runs on what exists"."""
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    shutil.copytree(tiny_city / GOOD, inbox / GOOD, ignore=shutil.ignore_patterns("eldercare"))
+    paths = Paths(inbox=inbox, out=out, warehouse=out / "warehouse.duckdb")
+    assert _run(GOOD, paths) == 0
+    printed = capsys.readouterr().out
+    assert f"  eldercare: never delivered up to {GOOD}" in printed
+    assert (
+        f"  rules skipped (eldercare never delivered up to {GOOD}): ELDER_ALLOWANCE_MISSING, "
+        "ELDER_CARE_SUBSIDY_MISSING, ELDER_VISIT_OVERDUE" in printed
+    )
+    rules = set(pl.read_parquet(out / "leads" / f"{GOOD}.parquet")["rule_code"])
+    assert not rules & {
+        "ELDER_ALLOWANCE_MISSING",
+        "ELDER_CARE_SUBSIDY_MISSING",
+        "ELDER_VISIT_OVERDUE",
+    }
+    assert "DECEASED_STILL_PAID" in rules
