@@ -176,16 +176,17 @@ def rules_against_sql(warehouse: Path, period: str, repeat: int) -> dict:
 
 
 def inbox_without(inbox: Path, lesser: Path, source: str | None) -> Path | None:
-    """The period's folders less `source`, as symbolic links (nothing copied)."""
+    """The period's folders less `source`, as hard links (nothing copied; the pipeline
+    refuses a symbolic link that points outside its inbox)."""
     if source is None:
         return None
     if lesser.exists():
         shutil.rmtree(lesser)
-    folder = lesser / PERIOD
-    folder.mkdir(parents=True)
     for delivered in sorted((inbox / PERIOD).iterdir()):
         if delivered.name != source:
-            (folder / delivered.name).symlink_to(delivered.resolve())
+            (lesser / PERIOD / delivered.name).mkdir(parents=True)
+            for file in sorted(delivered.iterdir()):
+                os.link(file, lesser / PERIOD / delivered.name / file.name)
     return lesser
 
 
