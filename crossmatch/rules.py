@@ -454,8 +454,8 @@ def skipped(inputs: Inputs, codes: list[str]) -> dict[str, str]:
             reasons[code] = f"{rule.needs} never delivered up to {inputs.period}"
         elif rule.needs_own_delivery and latest != inputs.period:
             reasons[code] = (
-                f"no {rule.needs} delivery of {inputs.period}'s own (the {latest} snapshot "
-                "stands): its open leads are carried unchanged"
+                f"no {rule.needs} delivery for {inputs.period}, the {latest} snapshot stands; "
+                "open leads carried unchanged"
             )
     return reasons
 

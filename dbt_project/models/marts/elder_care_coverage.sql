@@ -6,6 +6,11 @@ with people as (
     select * from {{ ref('stg_leads__elder_coverage_people') }}
 ),
 
+-- a period without an eldercare delivery of its own knows no visits (all null)
+visits_known as (
+    select period, bool_or(visited_in_period is not null) as known from people group by period
+),
+
 counted as (
     select
         period,
@@ -17,10 +22,7 @@ counted as (
         count(*) filter (where care_considered and has_care_support) as with_care_support,
         count(*) filter (where aged_80_plus and assessed_recently) as assessed_recently,
         count(*) filter (where special_difficulty) as special_difficulty,
-        -- null when the period had no eldercare delivery of its own: visits are unknown
-        case when bool_and(visited_in_period is null) filter (where special_difficulty) then null
-            else count(*) filter (where special_difficulty and visited_in_period) end
-            as visited_in_period
+        count(*) filter (where special_difficulty and visited_in_period) as visited_in_period
     from people
     group by period, county_code, town_code
 )
@@ -40,7 +42,9 @@ select
     round(assessed_recently / nullif(aged_80_plus, 0), 4) as assessment_share,
     {{ targets['assessment'] }} as assessment_target,
     special_difficulty,
-    visited_in_period,
-    round(visited_in_period / nullif(special_difficulty, 0), 4) as visit_share,
+    case when v.known then visited_in_period end as visited_in_period,
+    case when v.known then round(visited_in_period / nullif(special_difficulty, 0), 4) end
+        as visit_share,
     {{ targets['visit'] }} as visit_target
 from counted
+join visits_known as v using (period)
