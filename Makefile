@@ -5,7 +5,7 @@ UV := .cache/uv-venv/bin/uv
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test lint bench bench-bound clean
+.PHONY: setup demo test lint bench bench-bound docs clean
 
 $(UV):
 	$(PYTHON) -m venv .cache/uv-venv
@@ -24,6 +24,13 @@ test: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
+
+# print a demo county workbook with LibreOffice, check the text size on paper, and write the
+# caseworker guide's screenshots (needs Debian's libreoffice-calc-nogui, poppler-utils,
+# fonts-noto-cjk, fonts-crosextra-carlito)
+docs: setup
+	@test -d data/demo/out/exports || $(BIN)/doudi demo
+	$(BIN)/python docs/render_workbook.py
 
 SCALE ?= small
 bench: setup

@@ -37,6 +37,16 @@ def stripped(value: pl.Expr) -> pl.Expr:
     return value.str.strip_chars().replace("", None)
 
 
+# the village or community of an address: what follows its town (镇, 乡, 街道) up to and
+# including 村, 社区 or 居委会 ("…沭城街道城南社区三组15号" -> 城南社区)
+VILLAGE_IN_ADDRESS = r"(?:镇|乡|街道)\s*([^\s镇乡]{1,12}?(?:村|社区|居委会))"
+
+
+def village_of(address: pl.Expr) -> pl.Expr:
+    """The village named in an address, or null where none can be read."""
+    return address.str.extract(VILLAGE_IN_ADDRESS, 1)
+
+
 def is_blank(value: pl.Expr) -> pl.Expr:
     return stripped(value).is_null()
 

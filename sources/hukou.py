@@ -3,7 +3,7 @@
 import polars as pl
 
 from ingest import normalise as n
-from ingest.values import map_code, parse_date, stripped
+from ingest.values import map_code, parse_date, stripped, village_of
 from sources.contract import TOWN_IN_CITY, Duplicate, Source, with_codes
 
 SEX = {"男": "男", "女": "女", "1": "男", "2": "女"}
@@ -53,6 +53,8 @@ def project() -> list:
         *n.town_columns(),
         pl.col("status_code").alias("status"),
         pl.col("status_changed").alias("status_date"),
+        # the address itself stays out of the warehouse: only its village, for the workbooks
+        village_of(pl.col("address")).alias("village"),
     ]
 
 

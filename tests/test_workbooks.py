@@ -298,10 +298,13 @@ def test_round_trip_closes_answered_leads_and_quarantines_bad_rows(first_run, tm
 
 
 def _lines_by_hand(value, width) -> int:
-    """Wrapped lines of one cell: CJK and full-width characters take two columns."""
+    """Wrapped lines of one cell: a CJK or full-width character is an em wide, any other
+    0.6 em; a column of width w is 7w + 5 pixels (Excel's), less 5 of padding, and an em of
+    11-point text is 11 × 96 / 72 pixels."""
     text = "" if value is None else str(value)
-    columns = sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
-    return max(1, -(-columns // max(int(width) - 1, 1)))
+    ems = sum(1 if ord(ch) > 0x2E7F else 0.6 for ch in text)
+    per_line_ems = int((int(width * 7 + 0.5) + 5 - 5) / (11 * 96 / 72 / 10)) / 10
+    return max(1, -(-round(ems * 10) // round(per_line_ems * 10)))
 
 
 _CELL = st.one_of(
@@ -334,9 +337,9 @@ def test_row_heights_fit_the_tallest_wrapped_cell(rows):
 def test_row_heights_count_dates_and_numbers_as_written():
     lead = {field: None for _, field, _ in LEAD_HEADERS}
     frame = pl.DataFrame([{**lead, "age": 7, "due_date": dt.date(2026, 11, 20)}])
-    assert row_lines(frame).to_list() == [1]  # "2026-11-20" fits 11 columns
+    assert row_lines(frame).to_list() == [1]  # "2026-11-20", 6 em, fits 13.5 (6.6 em a line)
     wide = pl.DataFrame([{**lead, "due_date": dt.date(2026, 11, 20), "evidence": "医" * 30}])
-    assert row_lines(wide).to_list() == [3]  # 60 columns in 29 a line
+    assert row_lines(wide).to_list() == [3]  # 30 em in 12.2 a line
 
 
 def test_the_summary_counts_each_towns_leads_by_rule_and_status(first_run):
@@ -504,3 +507,73 @@ def test_the_guide_sheet_explains_every_result_and_every_rule(first_run):
         assert rows[CONFIG.rule(code)["name"]] == CONFIG.rule(code)["check"]
     assert "2026-09-01" in rows["核查日期"] and "2026-10-31" in rows["核查日期"]
     assert CONFIG.raw["workbooks"]["return_to"] in rows["交回"]
+
+
+def _column_pixels(sheet) -> list[int]:
+    """Each set column's width in pixels as Excel computes it from the stored width (which
+    includes the cell padding): trunc((256 w + trunc(128 / 7)) / 256 × 7), 7 the default
+    font's digit width. openpyxl keeps a run of equal widths as one range (min..max)."""
+    pixels = []
+    for dimension in sheet.column_dimensions.values():
+        one = int((256 * dimension.width + 128 // 7) / 256 * 7)
+        pixels += [one] * (dimension.max - dimension.min + 1)
+    return pixels
+
+
+def test_every_sheet_prints_its_text_at_9_points_or_more_on_a4_landscape(first_run):
+    """Issue 22: "set an explicit print scale ... so that font size × scale is at least 9 pt,
+    and assert that arithmetic for every sheet"; and the columns fit the page's width at
+    that scale (A4 landscape, 297 mm, less two 0.25-inch margins, 96 pixels an inch)."""
+    root, _ = first_run
+    printable_px = (297 / 25.4 - 2 * 0.25) * 96
+    for path in _books(root, FIRST):
+        for sheet in openpyxl.load_workbook(path).worksheets:
+            setup = sheet.page_setup
+            assert setup.orientation == "landscape" and int(setup.paperSize) == 9, sheet.title
+            assert not sheet.sheet_properties.pageSetUpPr or not (
+                sheet.sheet_properties.pageSetUpPr.fitToPage
+            ), f"{sheet.title}: fitted by the renderer, not printed at a decided scale"
+            scale = int(setup.scale or 100)  # 100 % is not written
+            sizes = {
+                cell.font.sz
+                for row in sheet.iter_rows()
+                for cell in row
+                if isinstance(cell.value, str | int) and cell.font.sz
+            }
+            assert min(sizes) * scale / 100 >= 9, (path.name, sheet.title, min(sizes), scale)
+            columns = _column_pixels(sheet)
+            assert len(columns) >= sheet.max_column, (path.name, sheet.title)
+            width = sum(columns) * scale / 100
+            assert width <= printable_px, (path.name, sheet.title, width)
+
+
+def test_every_printed_page_names_its_county_town_and_period(first_run):
+    """Issue 22: "Every printed page shows the county, town, period and page number"."""
+    root, _ = first_run
+    for path in _books(root, FIRST):
+        county = path.stem.split("_", 1)[1]
+        for sheet in openpyxl.load_workbook(path).worksheets:
+            header, footer = sheet.oddHeader, sheet.oddFooter
+            assert county in header.left.text and sheet.title in header.left.text
+            assert FIRST in header.right.text
+            assert "&P" in footer.center.text and "&N" in footer.center.text
+
+
+def test_villages_come_from_the_household_else_the_hukou_address(first_run):
+    """Issue 22: "村(社区) ... fill it from the low-income database, else the hukou address's
+    village where it can be parsed, else leave blank"."""
+    root, _ = first_run
+    blank, filled_from_hukou = [], 0
+    for path in _books(root, FIRST):
+        for sheet in _town_sheets(openpyxl.load_workbook(path)):
+            header, rows = _lead_rows(sheet)
+            village, rule = header.index("村（社区）"), header.index("预警类型")
+            for row in rows:
+                if row[rule].value == CONFIG.rule("IDENTITY_MISMATCH")["name"]:
+                    continue  # a number the hukou may not know
+                if not row[village].value:
+                    blank.append(row[0].value)
+                elif row[rule].value == CONFIG.rule("MED_OOP_UNCOVERED")["name"]:
+                    filled_from_hukou += 1  # not covered: no low-income household
+    assert blank == []
+    assert filled_from_hukou > 0

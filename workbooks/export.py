@@ -36,7 +36,7 @@ def workbook_rows(
     names = {code: config.rule(code)["name"] for code in config.rule_codes}
     valid = pl.col("id_number").str.contains(r"^\d{17}[\dX]$")  # not the as-delivered invalid ones
     number = pl.col("id_number")
-    return leads.join(villages, on="household_id", how="left").with_columns(
+    return leads.join(villages, on="lead_id", how="left").with_columns(
         rule_name=pl.col("rule_code").replace_strict(names, return_dtype=pl.String),
         sex=pl.when(valid).then(identity.sex(number)),
         age=pl.when(valid).then(age_at(identity.birth_date(number), as_of).cast(pl.Int64)),
@@ -44,10 +44,26 @@ def workbook_rows(
 
 
 def villages(con: duckdb.DuckDBPyConnection, period: str) -> pl.DataFrame:
+    """Each listed lead's 村（社区）: its household's in the low-income database, else the
+    village of the person's hukou address (where one can be read), else none."""
     return con.sql(
-        "SELECT household_id, min(village) AS village FROM ingested.lowincome WHERE period = "
-        "(SELECT max(period) FROM ingested.lowincome WHERE period <= ?) GROUP BY household_id",
-        params=[period],
+        """
+        WITH lowincome AS (
+            SELECT household_id, min(village) AS village FROM ingested.lowincome
+            WHERE period = (SELECT max(period) FROM ingested.lowincome WHERE period <= $period)
+            GROUP BY household_id
+        ),
+        hukou AS (
+            SELECT person_key, village FROM ingested.hukou
+            WHERE period = (SELECT max(period) FROM ingested.hukou WHERE period <= $period)
+        )
+        SELECT s.lead_id, coalesce(l.village, h.village) AS village
+        FROM leads.lead_states s
+        LEFT JOIN lowincome l USING (household_id)
+        LEFT JOIN hukou h USING (person_key)
+        WHERE s.period = $period AND s.listed_status IS NOT NULL
+        """,
+        params={"period": period},
     ).pl()
 
 

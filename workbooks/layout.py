@@ -23,22 +23,53 @@ RESULT_MEANINGS = {  # what each 核查结果 means, and what it does to the lea
 }
 GUIDE_SHEET = "说明"
 
-LEAD_HEADERS = [  # header, field, column width (characters; Chinese counts double) for A4 landscape
-    ("线索编号", "lead_id", 20),
-    ("预警类型", "rule_name", 14),
-    ("优先级", "priority", 5),
-    ("状态", "status", 5),
-    ("姓名", "name", 8),
-    ("公民身份号码", "id_number", 19.5),
-    ("性别", "sex", 4),
-    ("年龄", "age", 4),
-    ("村（社区）", "village", 10),
-    ("触发依据", "evidence", 30),
-    ("建议措施", "suggested_action", 24),
-    ("核查截止日期", "due_date", 11),
+# header, field, column width in Excel's units (a digit of the default font; a Chinese
+# character of FONT_SIZE takes about two): chosen so the sheet prints at PRINT_MIN_POINTS
+LEAD_HEADERS = [
+    ("线索编号", "lead_id", 13),  # 19 characters, wrapped after the month: EVO-2610- / 3F9A…
+    ("预警类型", "rule_name", 9),
+    ("优先级", "priority", 4.5),
+    ("状态", "status", 4.5),
+    ("姓名", "name", 6),
+    ("公民身份号码", "id_number", 23.5),
+    ("性别", "sex", 3),
+    ("年龄", "age", 3),
+    ("村（社区）", "village", 7),
+    ("触发依据", "evidence", 25.5),
+    ("建议措施", "suggested_action", 16),
+    ("核查截止日期", "due_date", 13.5),
 ]
-VERIFICATION_HEADERS = [("核查结果", 14), ("核查日期", 11), ("核查人", 8), ("备注", 14)]
+VERIFICATION_HEADERS = [("核查结果", 10), ("核查日期", 11.5), ("核查人", 5), ("备注", 7.5)]
 SUMMARY_SHEET = "汇总"
+
+# --- print: A4 landscape at a decided scale, never the renderer's fit-to-page -----------------
+FONT_SIZE = 11  # points, every cell
+PRINT_MIN_POINTS = 9  # the smallest text on paper (outputs.md: readable on A4 landscape)
+A4_LANDSCAPE_WIDTH_IN = 297 / 25.4
+SIDE_MARGIN_IN = 0.25
+
+
+def column_pixels(width: float) -> int:
+    """A column's width in pixels as Excel (and XlsxWriter) computes it for the default font."""
+    return int(width * 7 + 0.5) + 5 if width >= 1 else int(width * 12 + 0.5)
+
+
+# how much wider than Excel's arithmetic another spreadsheet may lay the columns out
+# (LibreOffice with Carlito for Calibri: 6 % on the town sheets, measured by `make docs`)
+RENDERER_ALLOWANCE = 1.07
+
+
+def print_scale(widths: list[float]) -> int:
+    """The largest whole percentage at which the columns fit one A4 landscape page width
+    (96 pixels an inch) with RENDERER_ALLOWANCE to spare, at most 100."""
+    printable = (A4_LANDSCAPE_WIDTH_IN - 2 * SIDE_MARGIN_IN) * 96
+    needed = sum(column_pixels(w) for w in widths) * RENDERER_ALLOWANCE
+    return min(100, int(100 * printable / needed))
+
+
+def printed_points(widths: list[float]) -> float:
+    """The body text's size on paper at the sheet's print scale."""
+    return FONT_SIZE * print_scale(widths) / 100
 
 
 def sheet_name(town_code: str | None, town_name: str | None) -> str:
@@ -49,15 +80,33 @@ def sheet_name(town_code: str | None, town_name: str | None) -> str:
     return name[:31]
 
 
+LINE_POINTS = 15  # a wrapped line of FONT_SIZE text, in the row height's points
+CELL_PADDING_PX = 5
+
+
+def per_line(width: float) -> int:
+    """Tenths of an em a line of a column holds at FONT_SIZE: its pixels less the cell's
+    padding. A CJK character takes a whole em (10); any other, 0.6 em (6): the CJK fonts a
+    spreadsheet falls back to draw digits and Latin letters wider than half an em."""
+    tenth_em = FONT_SIZE * 96 / 72 / 10
+    return max(int((column_pixels(width) - CELL_PADDING_PX) / tenth_em), 1)
+
+
+def text_lines(text: str, width: float) -> int:
+    """Lines `text` wraps to in a column of `width`."""
+    tenths = sum(10 if ord(char) > 0x2E7F else 6 for char in text)
+    return max(-(-tenths // per_line(width)), 1)
+
+
 def row_lines(leads: pl.DataFrame) -> pl.Series:
     """Text lines each lead's row needs: its tallest cell when wrapped to its column, where
-    a CJK or full-width character (above U+2E7F) takes two columns (vectorised: a city's
-    workbooks hold half a million cells)."""
+    a CJK or full-width character (above U+2E7F) takes an em and any other 0.6 em
+    (`text_lines`, vectorised: a city's workbooks hold half a million cells)."""
     lines = []
     for _, field, width in LEAD_HEADERS:
         text = pl.col(field).cast(pl.String)
-        columns = text.str.len_chars() + text.str.count_matches(r"[^\x00-\x{2E7F}]")
-        per_line = max(int(width) - 1, 1)
-        wrapped = (columns + per_line - 1) // per_line
+        columns = 6 * text.str.len_chars() + 4 * text.str.count_matches(r"[^\x00-\x{2E7F}]")
+        capacity = per_line(width)
+        wrapped = (columns + capacity - 1) // capacity
         lines.append(pl.when(columns > 0).then(wrapped).otherwise(1).fill_null(1))
     return leads.select(pl.max_horizontal(lines).alias("lines")).to_series()

@@ -19,14 +19,19 @@ import xlsxwriter
 
 from doudi_core.files import written_atomically
 from workbooks.layout import (
+    FONT_SIZE,
     GUIDE_SHEET,
     LEAD_HEADERS,
+    LINE_POINTS,
     RESULT_MEANINGS,
     RESULTS,
+    SIDE_MARGIN_IN,
     SUMMARY_SHEET,
     VERIFICATION_HEADERS,
+    print_scale,
     row_lines,
     sheet_name,
+    text_lines,
 )
 
 
@@ -94,7 +99,13 @@ def _write(book: xlsxwriter.Workbook, job: WorkbookJob) -> None:
 
 
 def _styles(book: xlsxwriter.Workbook) -> dict:
-    base = {"font_name": "宋体", "font_size": 10, "valign": "top", "text_wrap": True, "border": 1}
+    base = {
+        "font_name": "宋体",
+        "font_size": FONT_SIZE,
+        "valign": "top",
+        "text_wrap": True,
+        "border": 1,
+    }
     return {
         "header": book.add_format({**base, "bold": True, "bg_color": "#D9E1F2", "align": "center"}),
         "verify_header": book.add_format(
@@ -115,7 +126,7 @@ def _styles(book: xlsxwriter.Workbook) -> dict:
         "input": book.add_format({**base, "locked": False}),
         "input_date": book.add_format({**base, "locked": False, "num_format": "yyyy-mm-dd"}),
         "title": book.add_format({"bold": True, "font_size": 14, "font_name": "宋体"}),
-        "plain": book.add_format({"font_name": "宋体", "font_size": 10}),
+        "plain": book.add_format({"font_name": "宋体", "font_size": FONT_SIZE}),
     }
 
 
@@ -170,7 +181,7 @@ def _town_sheet(book, styles, leads: pl.DataFrame, name: str, job: WorkbookJob) 
             else:
                 sheet.write_string(row, col, str(value), styles["high" if high else "cell"])
         # XlsxWriter cannot autofit: wrapped text needs its height set
-        sheet.set_row(row, 14 * lines[row - 1] + 3)
+        sheet.set_row(row, LINE_POINTS * lines[row - 1] + 3)
         for offset in range(len(VERIFICATION_HEADERS)):
             style = styles["input_date"] if offset == 1 else styles["input"]
             sheet.write_blank(row, first_input + offset, None, style)
@@ -204,15 +215,13 @@ def _town_sheet(book, styles, leads: pl.DataFrame, name: str, job: WorkbookJob) 
             f"{job.verify_until.isoformat()} 之间的日期，如 {job.verify_until.isoformat()}",
         },
     )
+    widths = [w for _, _, w in LEAD_HEADERS] + [w for _, w in VERIFICATION_HEADERS]
+    tallest = max(text_lines(title, width) for title, width in zip(headers, widths, strict=True))
+    sheet.set_row(0, LINE_POINTS * tallest + LINE_POINTS // 2)  # bold runs a little taller
     sheet.freeze_panes(1, 2)
     sheet.autofilter(0, 0, last, len(headers) - 1)
-    sheet.set_landscape()
-    sheet.set_paper(9)  # A4
+    _print_setup(sheet, widths, job, name)
     sheet.repeat_rows(0)
-    sheet.fit_to_pages(1, 0)
-    sheet.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
-    sheet.set_header('&C&"宋体,Bold"' + name.replace("&", "&&"))
-    sheet.set_footer("&C第 &P 页，共 &N 页")
     sheet.protect(
         "",
         {
@@ -225,12 +234,33 @@ def _town_sheet(book, styles, leads: pl.DataFrame, name: str, job: WorkbookJob) 
     )
 
 
+GUIDE_WIDTHS = [30, 90]
+SUMMARY_RULE_WIDTH = 6.5  # a rule's count column: its name wraps over several lines
+SUMMARY_TOWN_WIDTH = 26  # 沭城街道 / （321322001）: two lines
+
+
+def _summary_widths(rules: int) -> list[float]:
+    return [SUMMARY_TOWN_WIDTH, *[SUMMARY_RULE_WIDTH] * rules, *[5.5] * 5]
+
+
+def _print_setup(sheet, widths: list[float], job: WorkbookJob, name: str) -> None:
+    """A4 landscape at the scale the columns need (layout.print_scale), never fitted by the
+    renderer; every page names the county, the sheet (town), the period and its number."""
+    sheet.set_landscape()
+    sheet.set_paper(9)  # A4
+    sheet.set_print_scale(print_scale(widths))
+    sheet.set_margins(left=SIDE_MARGIN_IN, right=SIDE_MARGIN_IN, top=0.6, bottom=0.5)
+    where = f"{job.county_name}（{job.county_code}） {name}".replace("&", "&&")
+    sheet.set_header(f'&L&"宋体,Bold"{where}&R&"宋体,Bold"{job.period} 预警线索核查表')
+    sheet.set_footer(f"&L{job.county_name} {job.period}&C第 &P 页，共 &N 页")
+
+
 def _guide(book, styles, job: WorkbookJob) -> None:
     """The 说明 sheet: what each 核查结果 does, how to fill 核查日期, where the workbook goes
     back and by when, and what to check on the visit for each rule."""
     sheet = book.add_worksheet(GUIDE_SHEET)
-    sheet.set_column(0, 0, 24)
-    sheet.set_column(1, 1, 80)
+    for col, width in enumerate(GUIDE_WIDTHS):
+        sheet.set_column(col, col, width)
     start = f"{job.as_of.year}-{job.as_of.month:02d}-01"
     lines: list[tuple[str, str, str]] = [
         ("title", f"{job.county_name}预警线索核查表填表说明（{job.period}）", ""),
@@ -261,9 +291,9 @@ def _guide(book, styles, job: WorkbookJob) -> None:
         sheet.write_string(row, 0, first, styles[style])
         if second or style != "title":
             sheet.write_string(row, 1, second, styles["header" if style == "header" else "cell"])
-    sheet.set_landscape()
-    sheet.set_paper(9)
-    sheet.fit_to_pages(1, 0)
+            tallest = max(text_lines(first, GUIDE_WIDTHS[0]), text_lines(second, GUIDE_WIDTHS[1]))
+            sheet.set_row(row, LINE_POINTS * tallest + 3)
+    _print_setup(sheet, GUIDE_WIDTHS, job, GUIDE_SHEET)
 
 
 def _summary(book, styles, job: WorkbookJob) -> None:
@@ -272,7 +302,6 @@ def _summary(book, styles, job: WorkbookJob) -> None:
     _, leads, period, county_code, county_name, town_names, as_of, rules, *_ = job
     sheet = book.add_worksheet(SUMMARY_SHEET)
     sheet.write_string(0, 0, f"{county_name}预警线索核查汇总（{period}）", styles["title"])
-    sheet.set_row(5, 40)
     sheet.write_string(1, 0, "区县代码", styles["plain"])
     sheet.write_string(1, 1, county_code, styles["plain"])
     sheet.write_string(2, 0, "期间", styles["plain"])
@@ -280,9 +309,13 @@ def _summary(book, styles, job: WorkbookJob) -> None:
     sheet.write_string(3, 0, "统计截止日期", styles["plain"])
     sheet.write_string(3, 1, as_of.isoformat(), styles["plain"])
     headers = ["乡镇（街道）", *rules, "合计", "新增", "持续", "已逾期", "高优先级"]
-    for col, title in enumerate(headers):
+    widths = _summary_widths(len(rules))
+    for col, (title, width) in enumerate(zip(headers, widths, strict=True)):
         sheet.write_string(5, col, title, styles["header"])
-        sheet.set_column(col, col, 14 if col else 24)
+        sheet.set_column(col, col, width)
+    # the rule names wrap in their narrow columns: the header row is as tall as the tallest
+    tallest = max(text_lines(t, w) for t, w in zip(headers, widths, strict=True))
+    sheet.set_row(5, LINE_POINTS * tallest + LINE_POINTS // 2)  # bold runs a little taller
     towns = (
         leads.group_by("town_code")
         .agg(
@@ -298,7 +331,9 @@ def _summary(book, styles, job: WorkbookJob) -> None:
     row = 6
     for town in towns.iter_rows(named=True):
         code = town["town_code"]
-        sheet.write_string(row, 0, sheet_name(code, town_names.get(code or "")), styles["cell"])
+        label = sheet_name(code, town_names.get(code or ""))
+        sheet.write_string(row, 0, label, styles["cell"])
+        sheet.set_row(row, LINE_POINTS * text_lines(label, SUMMARY_TOWN_WIDTH) + 3)
         values = [town[r] for r in rules] + [
             town["total"],
             town["new"],
@@ -315,8 +350,7 @@ def _summary(book, styles, job: WorkbookJob) -> None:
     ]
     for col, value in enumerate(totals, start=1):
         sheet.write_number(row, col, int(value), styles["header"])
-    sheet.set_landscape()
-    sheet.set_paper(9)
-    sheet.fit_to_pages(1, 0)
+    _print_setup(sheet, widths, job, SUMMARY_SHEET)
+    sheet.repeat_rows(5)
     sheet.freeze_panes(6, 1)
     sheet.activate()
