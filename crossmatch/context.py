@@ -81,22 +81,40 @@ class Context:
 
     @cached_property
     def households(self) -> pl.DataFrame:
-        """One row per household: 在保 if any member is; category and figures of the applicant."""
+        """One row per household: 在保 if any member is; category and figures of the applicant.
+        A lead on the household goes to its applicant, or, when the applicant is *deceased*,
+        to its oldest living 在保 member (rules.md)."""
         members = self.inputs.lowincome
         applicant = members.filter(pl.col("relation") == "本人").unique(
             "household_id", keep="first"
         )
         in_care = members.group_by("household_id").agg(in_care=(pl.col("status") == "在保").any())
-        return applicant.select(
-            "household_id",
-            pl.col("person_key").alias("applicant_key"),
-            pl.col("category").alias("household_category"),
-            "income_fen",
-            "household_size",
-            "last_review_date",
-            "enrol_date",
-            pl.col("county_code").alias("household_county"),
-        ).join(in_care, on="household_id")
+        dead = self.deceased.select("person_key")
+        oldest_living = (
+            members.filter(pl.col("status") == "在保")
+            .join(dead, on="person_key", how="anti")
+            .sort("id_birth_date", "person_key", nulls_last=True)
+            .group_by("household_id", maintain_order=True)
+            .agg(oldest_living=pl.col("person_key").first())
+        )
+        applicant_dead = pl.col("person_key").is_in(dead["person_key"].implode())
+        return (
+            applicant.join(oldest_living, on="household_id", how="left")
+            .select(
+                "household_id",
+                pl.when(applicant_dead)
+                .then(pl.col("oldest_living"))
+                .otherwise(pl.col("person_key"))
+                .alias("applicant_key"),
+                pl.col("category").alias("household_category"),
+                "income_fen",
+                "household_size",
+                "last_review_date",
+                "enrol_date",
+                pl.col("county_code").alias("household_county"),
+            )
+            .join(in_care, on="household_id")
+        )
 
     @cached_property
     def counting_certificates(self) -> pl.DataFrame:
@@ -104,11 +122,45 @@ class Context:
 
     @cached_property
     def deceased(self) -> pl.DataFrame:
-        """People *deceased* at as_of (rules.md), the date of death and the source showing it:
-        hukou status 死亡 dated on or before as_of."""
-        return self.inputs.hukou.filter(
-            (pl.col("status") == "死亡") & (pl.col("status_date") <= pl.lit(self.inputs.as_of))
-        ).select("person_key", death_date="status_date", death_source=pl.lit("公安户籍"))
+        """People *deceased* at as_of (rules.md): hukou status 死亡 dated on or before as_of, or
+        a funeral record whose 死亡日期 is on or before as_of. The date of death is the
+        earliest; `death_text` names the source of that date, and the other when it also
+        shows the death: funeral homes often know weeks before the register."""
+        as_of = pl.lit(self.inputs.as_of)
+        register = self.inputs.hukou.filter(
+            (pl.col("status") == "死亡") & (pl.col("status_date") <= as_of)
+        ).select("person_key", register_date="status_date")
+        funeral = self.inputs.funeral
+        if funeral is None:
+            funeral = pl.DataFrame(schema={"person_key": pl.Int64, "death_date": pl.Date})
+        homes = (
+            funeral.filter(pl.col("death_date") <= as_of)
+            .group_by("person_key")
+            .agg(funeral_date=pl.col("death_date").min())
+        )
+        both = register.join(homes, on="person_key", how="full", coalesce=True)
+        day = "%Y-%m-%d"
+        by_home = pl.format("殡仪馆火化记录：{} 死亡", pl.col("funeral_date").dt.strftime(day))
+        by_register = pl.format("公安户籍：{} 死亡", pl.col("register_date").dt.strftime(day))
+        funeral_first = pl.col("register_date").is_null() | (
+            pl.col("funeral_date") < pl.col("register_date")
+        )
+        text = (
+            pl.when(pl.col("funeral_date").is_null())
+            .then(by_register)
+            .when(pl.col("register_date").is_null())
+            .then(pl.concat_str(by_home, pl.lit("（户籍尚未注销）")))
+            .when(funeral_first)
+            .then(pl.format("{}（{}）", by_home, by_register))
+            .otherwise(pl.format("{}（{}）", by_register, by_home))
+        )
+        return both.select(
+            "person_key",
+            death_date=pl.min_horizontal("register_date", "funeral_date"),
+            death_text=text,
+            register_date="register_date",
+            funeral_date="funeral_date",
+        )
 
     @cached_property
     def dependent(self) -> pl.DataFrame:

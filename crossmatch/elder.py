@@ -262,7 +262,7 @@ def deceased_still_paid(ctx: Context) -> pl.DataFrame:
     running = [
         ctx.counting_certificates.join(deaths, on="person_key")
         .filter(pl.col(column))
-        .select("person_key", "death_date", "death_source", order=pl.lit(order), text=pl.lit(text))
+        .select("person_key", "death_date", "death_text", order=pl.lit(order), text=pl.lit(text))
         for column, order, text in (
             ("living_subsidy", 3, "困难残疾人生活补贴（残联记录）"),
             ("care_subsidy", 4, "重度残疾人护理补贴（残联记录）"),
@@ -281,7 +281,7 @@ def deceased_still_paid(ctx: Context) -> pl.DataFrame:
             paid.select(
                 "person_key",
                 "death_date",
-                "death_source",
+                "death_text",
                 order=pl.when(pl.col("service") == ALLOWANCE).then(1).otherwise(2),
                 text=pl.concat_str(
                     pl.col("service"),
@@ -299,18 +299,11 @@ def deceased_still_paid(ctx: Context) -> pl.DataFrame:
         .sort("person_key", "order")
         .group_by("person_key", maintain_order=True)
         .agg(
-            pl.col("death_date").first(),
-            pl.col("death_source").first(),
+            pl.col("death_text").first(),
             running=pl.col("text").str.join("、"),
         )
     )
-    evidence = pl.concat_str(
-        pl.col("death_source"),
-        pl.lit("："),
-        pl.col("death_date").dt.strftime("%Y-%m-%d"),
-        pl.lit(" 死亡；仍在发放："),
-        pl.col("running"),
-    )
+    evidence = pl.concat_str(pl.col("death_text"), pl.lit("；仍在发放："), pl.col("running"))
     return leads(payments, "DECEASED_STILL_PAID", ctx, evidence)
 
 

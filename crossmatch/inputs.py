@@ -28,6 +28,13 @@ class Inputs:
     # the latest elder-services snapshot up to the period; None while no delivery up to the
     # period holds one (the source came after the first four)
     eldercare: pl.DataFrame | None = None
+    # the funeral homes' records delivered up to the period, the latest copy of each 业务编号
+    # (a 死亡日期 after as_of included: the rules take deaths up to as_of); None while no
+    # delivery up to the period holds one
+    funeral: pl.DataFrame | None = None
+    # the low-income rows of the people in `funeral`, from the latest snapshot up to the
+    # period that still holds each of them (FUNERAL_SUBSIDY_MISSING judges on it)
+    funeral_members: pl.DataFrame | None = None
     # per source added after the first four: its latest delivery up to the period, or None
     deliveries: dict[str, str | None] = field(default_factory=dict)
 
@@ -79,12 +86,47 @@ def _snapshot(
     ).pl()
 
 
-def _latest_period(con: duckdb.DuckDBPyConnection, table: str, period: str) -> str | None:
+FUNERAL_COLUMNS = ("case_no", "person_key", "death_date", "funeral_home", "fee_waived")
+
+
+def load_funeral(con: duckdb.DuckDBPyConnection, period: str) -> pl.DataFrame:
+    """Every record delivered up to `period`, the latest delivery's copy of each 业务编号."""
+    return con.sql(
+        f"SELECT {', '.join(FUNERAL_COLUMNS)} FROM ingested.funeral WHERE delivery_period <= ? "
+        "QUALIFY row_number() OVER (PARTITION BY case_no ORDER BY delivery_period DESC) = 1",
+        params=[period],
+    ).pl()
+
+
+def load_funeral_members(
+    con: duckdb.DuckDBPyConnection, period: str, funeral: pl.DataFrame
+) -> pl.DataFrame:
+    """The low-income rows of the funeral records' people, each from the latest snapshot up to
+    `period` that holds them (a database may drop a member after their death)."""
+    con.register("funeral_people", funeral.select("person_key").unique())
+    try:
+        return con.sql(
+            "SELECT l.* FROM ingested.lowincome l SEMI JOIN funeral_people USING (person_key) "
+            "WHERE l.period <= ? "
+            "QUALIFY l.period = max(l.period) OVER (PARTITION BY l.person_key)",
+            params=[period],
+        ).pl()
+    finally:
+        con.unregister("funeral_people")
+
+
+def _latest_period(
+    con: duckdb.DuckDBPyConnection, table: str, period: str, column: str = "period"
+) -> str | None:
     if not table_exists(con, "ingested", table):
         return None
     return con.sql(
-        f"SELECT max(period) FROM ingested.{table} WHERE period <= ?", params=[period]
+        f"SELECT max({column}) FROM ingested.{table} WHERE {column} <= ?", params=[period]
     ).fetchall()[0][0]
+
+
+def _latest_delivery(con: duckdb.DuckDBPyConnection, table: str, period: str) -> str | None:
+    return _latest_period(con, table, period, "delivery_period")
 
 
 def window_days(config: Config) -> int:
@@ -158,6 +200,8 @@ def load_inputs(con: duckdb.DuckDBPyConnection, period: str, days: int) -> Input
     """Latest snapshot of each source up to `period` (the columns the rules read of the
     large ones); the settlements of the `days`-long window (`load_settlements`)."""
     eldercare_period = _latest_period(con, "eldercare", period)
+    funeral_period = _latest_delivery(con, "funeral", period)
+    funeral = load_funeral(con, period) if funeral_period else None
     return Inputs(
         period=period,
         as_of=period_as_of(period),
@@ -169,7 +213,9 @@ def load_inputs(con: duckdb.DuckDBPyConnection, period: str, days: int) -> Input
         eldercare=_snapshot(con, "eldercare", period, ELDERCARE_COLUMNS)
         if eldercare_period
         else None,
-        deliveries={"eldercare": eldercare_period},
+        funeral=funeral,
+        funeral_members=load_funeral_members(con, period, funeral) if funeral_period else None,
+        deliveries={"eldercare": eldercare_period, "funeral": funeral_period},
     )
 
 

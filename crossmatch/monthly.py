@@ -29,6 +29,7 @@ class CrossMatch:
     seconds: dict[str, float]  # per rule
     skipped: dict[str, str]  # rules the period could not run, and why
     elder_coverage_people: int  # rows saved for the elder_care_coverage mart
+    deaths: int  # deaths known at as_of, saved for the deaths_reported mart
 
 
 def period_hits(
@@ -58,7 +59,7 @@ def cross_match(connect: Connect, period: str, config: Config) -> CrossMatch:
             calendar,
             carried=frozenset(evaluation.skipped),
         )
-        store.save_states(con, period, states, evaluation.elder_coverage)
+        store.save_states(con, period, states, evaluation.elder_coverage, evaluation.death_facts)
         listed = lifecycle.listed(states)
         leads_file = publish.leads_file_frame(publish.identify(con, listed, period), config)
     return CrossMatch(
@@ -68,4 +69,5 @@ def cross_match(connect: Connect, period: str, config: Config) -> CrossMatch:
         evaluation.seconds,
         evaluation.skipped,
         evaluation.elder_coverage.height,
+        evaluation.death_facts.height,
     )

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from crossmatch import elder
+from crossmatch import deaths, elder
 from crossmatch.context import LEAD_COLUMNS, Context, age_at, leads, yuan
 from crossmatch.inputs import Inputs
 from crossmatch.placement import place
@@ -144,17 +144,16 @@ def _on_roll(ctx: Context) -> pl.DataFrame:
 
 def deceased_on_roll(ctx: Context) -> pl.DataFrame:
     as_of = ctx.inputs.as_of
-    hits = _on_roll(ctx).filter(
-        (pl.col("hukou_status") == "死亡") & (pl.col("status_date") <= pl.lit(as_of))
+    hits = ctx.inputs.lowincome.filter(pl.col("status") == "在保").join(
+        ctx.deceased, on="person_key"
     )
     months = (as_of.year * 12 + as_of.month) - (
-        pl.col("status_date").dt.year() * 12 + pl.col("status_date").dt.month()
+        pl.col("death_date").dt.year() * 12 + pl.col("death_date").dt.month()
     )
     hits = hits.with_columns(months=months, overpaid=months * pl.col("benefit_fen"))
     evidence = pl.concat_str(
-        pl.lit("公安户籍："),
-        pl.col("status_date").dt.strftime("%Y-%m-%d"),
-        pl.lit(" 死亡；"),
+        pl.col("death_text"),
+        pl.lit("；"),
         pl.col("category"),
         pl.lit("仍在保，死亡后已发放 "),
         pl.col("months").cast(pl.String),
@@ -294,8 +293,12 @@ def child_unsupported(ctx: Context) -> pl.DataFrame:
 def _parent_facts(ctx: Context, spec: dict) -> pl.DataFrame:
     """Per person: unable to support (and why), gone (死亡/失踪), dead. Only people with one
     of these facts have a row: for anyone else all three are false (six million in a city)."""
-    status = ctx.inputs.hukou.filter(pl.col("status").is_in(PARENT_STATUSES)).select(
-        "person_key", "status"
+    dead = ctx.deceased.select("person_key", dead=pl.lit(True))  # counts as 死亡 (rules.md)
+    status = (
+        ctx.inputs.hukou.filter(pl.col("status").is_in(PARENT_STATUSES))
+        .select("person_key", "status")
+        .join(dead, on="person_key", how="full", coalesce=True)
+        .select("person_key", status=pl.when("dead").then(pl.lit("死亡")).otherwise("status"))
     )
     cert = (
         ctx.counting_certificates.filter(
@@ -420,6 +423,8 @@ class Rule:
     needs: str | None = None
     # ... and also in a period without a delivery of that source of its own
     needs_own_delivery: bool = False
+    # rules.md: no rule but the rules about deaths raises a lead on a *deceased* person
+    about_deaths: bool = False
 
 
 RULES: dict[str, Rule] = {
@@ -428,7 +433,7 @@ RULES: dict[str, Rule] = {
     "DIS_SEVERE_UNCOVERED": Rule(dis_severe_uncovered),
     "DIS_LIVING_SUBSIDY_MISSING": Rule(dis_living_subsidy_missing),
     "DIS_CARE_SUBSIDY_MISSING": Rule(dis_care_subsidy_missing),
-    "DECEASED_ON_ROLL": Rule(deceased_on_roll),
+    "DECEASED_ON_ROLL": Rule(deceased_on_roll, about_deaths=True),
     "MOVED_OUT_ON_ROLL": Rule(moved_out_on_roll),
     "IDENTITY_MISMATCH": Rule(identity_mismatch),
     "CHILD_UNSUPPORTED": Rule(child_unsupported),
@@ -438,7 +443,10 @@ RULES: dict[str, Rule] = {
     "ELDER_VISIT_OVERDUE": Rule(
         elder.elder_visit_overdue, needs="eldercare", needs_own_delivery=True
     ),
-    "DECEASED_STILL_PAID": Rule(elder.deceased_still_paid),  # runs on what exists
+    "DECEASED_STILL_PAID": Rule(elder.deceased_still_paid, about_deaths=True),  # on what exists
+    "FUNERAL_SUBSIDY_MISSING": Rule(
+        deaths.funeral_subsidy_missing, needs="funeral", about_deaths=True
+    ),
 }
 
 
@@ -465,6 +473,7 @@ class Evaluation:
     hits: pl.DataFrame  # every rule's leads, placed (LEAD_COLUMNS + county_code)
     skipped: dict[str, str]  # rule -> why it did not run this period
     elder_coverage: pl.DataFrame  # elder.COVERAGE_SCHEMA; empty without the elder services
+    death_facts: pl.DataFrame  # deaths.DEATH_FACTS_SCHEMA: every death known at as_of
     seconds: dict[str, float] = field(default_factory=dict)  # per rule
 
 
@@ -479,7 +488,10 @@ def evaluate_period(inputs: Inputs, config: Config, rules: list[str] | None = No
         if code in cannot:
             continue
         started = time.perf_counter()
-        frames.append(RULES[code].find(ctx))
+        found = RULES[code].find(ctx)
+        if not RULES[code].about_deaths:
+            found = found.join(ctx.deceased.select("person_key"), on="person_key", how="anti")
+        frames.append(found)
         seconds[code] = time.perf_counter() - started
     candidates = pl.concat(frames, how="vertical") if frames else pl.DataFrame(schema=LEAD_COLUMNS)
     hits = place(candidates, ctx).sort("rule_code", "person_key")
@@ -489,7 +501,7 @@ def evaluate_period(inputs: Inputs, config: Config, rules: list[str] | None = No
         if inputs.eldercare is not None
         else pl.DataFrame(schema=elder.COVERAGE_SCHEMA)
     )
-    return Evaluation(hits, cannot, coverage, seconds)
+    return Evaluation(hits, cannot, coverage, deaths.death_facts(ctx), seconds)
 
 
 def evaluate(inputs: Inputs, config: Config, rules: list[str] | None = None) -> pl.DataFrame:

@@ -26,14 +26,21 @@ def save_states(
     period: str,
     states: pl.DataFrame,
     elder_coverage: pl.DataFrame,
+    death_facts: pl.DataFrame,
 ) -> None:
-    """The period's lead states and the elder-care facts its rules weighed, together."""
+    """The period's lead states and the facts its rules weighed (for the marts), together."""
     with transaction(con):
         replace_rows(con, "leads.lead_states", states, {"period": period})
         replace_rows(
             con,
             "leads.elder_coverage_people",
             elder_coverage.select(pl.lit(period).alias("period"), pl.all()),
+            {"period": period},
+        )
+        replace_rows(
+            con,
+            "leads.death_facts",
+            death_facts.select(pl.lit(period).alias("period"), pl.all()),
             {"period": period},
         )
 

@@ -141,9 +141,10 @@ def run_gate(
     found += shares
     basis = f"compared with {previous}" if previous else "first delivery: no volume to compare with"
     if previous is not None:
-        volume = suites.volume_suite(source, gates, previous, before)
-        for finding in validator.check(volume, pl.DataFrame({"rows": [now]})):
-            found.append(_observed(finding, f"{now:,} rows"))
+        if before >= gates["min_rows_for_file_volume"]:  # a handful of rows is no trend
+            volume = suites.volume_suite(source, gates, previous, before)
+            for finding in validator.check(volume, pl.DataFrame({"rows": [now]})):
+                found.append(_observed(finding, f"{now:,} rows"))
         compared = by_file.filter(
             pl.col("before") >= gates["min_rows_for_file_volume"]
         ).with_columns(ratio=pl.col("now") / pl.col("before"))

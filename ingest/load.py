@@ -69,11 +69,11 @@ def stand_in(con: duckdb.DuckDBPyConnection, source: Source, period: str) -> str
     loaded from it, and say what stands instead (extracts.md: the latest earlier snapshot; a
     stream simply has no new records)."""
     clear_period(con, source, period)
-    if not source.snapshot:
-        return f"no new records delivered for {period}"
     stands = latest_delivery(con, source, period)
     if stands is None and not source.required:
         return f"never delivered up to {period}"
+    if not source.snapshot:
+        return f"no new records delivered for {period}"
     if stands is None:
         raise NothingStands(
             f"{source.name}: no delivery for {period} and no earlier snapshot to stand in"

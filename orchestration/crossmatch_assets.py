@@ -34,8 +34,20 @@ ELDER_COVERAGE_PEOPLE = dg.AssetSpec(
 )
 
 
+DEATH_FACTS = dg.AssetSpec(
+    key=["leads", "death_facts"],
+    group_name="crossmatch",
+    deps=INGESTED,
+    kinds={"polars", "duckdb"},
+    description="Every death known at the period's as_of, from the register and the funeral "
+    "homes (pseudonymous), saved with the lead states: what the deaths_reported mart counts.",
+)
+
+
 @dg.multi_asset(
-    name="leads__lead_states", specs=[LEAD_STATES, ELDER_COVERAGE_PEOPLE], partitions_def=periods
+    name="leads__lead_states",
+    specs=[LEAD_STATES, ELDER_COVERAGE_PEOPLE, DEATH_FACTS],
+    partitions_def=periods,
 )
 def lead_states(context: dg.AssetExecutionContext, doudi: DoudiResource):
     period = context.partition_key
@@ -53,6 +65,9 @@ def lead_states(context: dg.AssetExecutionContext, doudi: DoudiResource):
     yield dg.MaterializeResult(
         asset_key=ELDER_COVERAGE_PEOPLE.key,
         metadata={"people": dg.MetadataValue.int(result.elder_coverage_people)},
+    )
+    yield dg.MaterializeResult(
+        asset_key=DEATH_FACTS.key, metadata={"deaths": dg.MetadataValue.int(result.deaths)}
     )
     yield dg.MaterializeResult(
         asset_key=LEAD_STATES.key,

@@ -53,6 +53,7 @@ def dbt_vars(config) -> dict:
             "grades": care["grades"],
             "grade_three_categories": care["grade_three_categories"],
         },
+        "deregistration_days": config.raw["deaths_reported"]["deregistration_days"],
         "elder_care_targets": {
             "care_subsidy": coverage["care_subsidy_target"],
             "assessment": coverage["assessment_target"],

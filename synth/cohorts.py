@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from synth import plant, plant_elder
+from synth import plant, plant_deaths, plant_elder
 from synth.city import EPOCH, HORIZON
 
-TEMPLATES = [*plant.TEMPLATES, *plant_elder.TEMPLATES]
+TEMPLATES = [*plant.TEMPLATES, *plant_elder.TEMPLATES, *plant_deaths.TEMPLATES]
 
 
 def plant_month(planter: plant.Planter, m: str) -> None:

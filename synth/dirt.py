@@ -22,11 +22,13 @@ DATE_COLUMNS = {
     "disability": ["发证日期"],
     "lowincome": ["纳入日期", "停保日期", "上次核查日期"],
     "eldercare": ["最近日期", "开始日期", "停发日期"],
+    "funeral": ["死亡日期", "火化日期"],
 }
 AMOUNT_COLUMNS = {
     "medical": ["医疗总费用", "统筹基金支付", "大病保险支付", "医疗救助支付", "个人自付"],
     "lowincome": ["月保障金额", "家庭月人均收入"],
     "eldercare": ["月发放金额"],
+    "funeral": ["减免金额"],
 }
 # xlsx cells that the writer turns into a real date cell or an Excel serial number
 DATE_CELL, SERIAL_CELL = "\x00D", "\x00S"
@@ -158,22 +160,23 @@ def invalid_rows(
     frame: pl.DataFrame, source: str, rng, per_kind: int, counts: dict
 ) -> pl.DataFrame:
     """Append rows that are truly invalid, one problem each, with the reason they must get."""
+    per_kind = min(per_kind, frame.height // 40)  # a few in a small file: not the whole file
     if frame.height == 0 or per_kind == 0:
         return frame
     date_column = DATE_COLUMNS[source][0]
     town_column = "参保地区划代码" if source == "medical" else "乡镇街道代码"
     outside = "320102" if source == "medical" else "320102001"
+    id_column = "逝者公民身份号码" if source == "funeral" else "公民身份号码"
+    kinds = [("bad_check", "ID_BAD_CHECK_DIGIT"), ("bad_date", "DATE_UNPARSABLE")]
+    if town_column in frame.columns:
+        kinds.append(("outside", "OUTSIDE_CITY"))
     rows = []
-    for kind, reason in (
-        ("bad_check", "ID_BAD_CHECK_DIGIT"),
-        ("bad_date", "DATE_UNPARSABLE"),
-        ("outside", "OUTSIDE_CITY"),
-    ):
+    for kind, reason in kinds:
         base = frame.filter(pl.col("_expect").is_null()).sample(
             per_kind, with_replacement=True, seed=int(rng.integers(1 << 31))
         )
         ids = _junk_id(rng, per_kind, valid=kind != "bad_check")
-        changes = {"公民身份号码": pl.Series(ids), "_expect": pl.lit(reason)}
+        changes = {id_column: pl.Series(ids), "_expect": pl.lit(reason)}
         if kind == "bad_date":
             changes[date_column] = pl.lit("2025-02-30")
         if kind == "outside":
@@ -183,6 +186,8 @@ def invalid_rows(
                 pl.lit(f"J{kind}"), pl.int_range(pl.len()).cast(pl.String), pl.col("结算流水号")
             )
             changes["原结算流水号"] = pl.lit(None, dtype=pl.String)
+        if source == "funeral":
+            changes["业务编号"] = pl.concat_str(pl.lit(f"J{kind}"), pl.col("业务编号"))
         if source == "disability":
             changes["残疾人证号"] = pl.concat_str(
                 pl.Series(ids), pl.col("残疾人证号").str.slice(18)

@@ -9,6 +9,7 @@ import polars as pl
 
 from doudi_core.period import shift
 from synth import elder
+from synth import funeral as synth_funeral
 from synth.city import City
 from synth.places import COUNTIES, towns
 from synth.plant import Planted, month_end
@@ -196,6 +197,33 @@ def eldercare(
         _fmt("last_date").alias("最近日期"),
         pl.col("grade").alias("评估等级"),
         pl.col("town_code").alias("乡镇街道代码"),
+        pl.col("town_code").str.slice(0, 6).alias("_county"),
+    )
+
+
+def funeral(
+    city: City,
+    planted: Planted,
+    persons: pl.DataFrame,
+    households: pl.DataFrame,
+    period: str,
+    backfill: bool,
+) -> pl.DataFrame:
+    """The period's delivery of funeral records (with `backfill`, every record up to it)."""
+    rows = synth_funeral.delivery(city, planted, period, backfill)
+    rows = rows.join(persons.select("pid", "id18", "name", "hh"), on="pid").join(
+        households.select("hh", "town_code"), on="hh"
+    )
+    return rows.sort("delivered", "case_no").select(
+        pl.col("case_no").alias("业务编号"),
+        pl.col("id18").alias("逝者公民身份号码"),
+        pl.col("name").alias("逝者姓名"),
+        _fmt("death_date").alias("死亡日期"),
+        _fmt("cremation_date").alias("火化日期"),
+        pl.col("funeral_home").alias("殡仪馆"),
+        pl.col("certificate_no").alias("死亡证明编号"),
+        pl.col("waived").alias("惠民殡葬减免"),
+        _yuan("waived_fen").alias("减免金额"),
         pl.col("town_code").str.slice(0, 6).alias("_county"),
     )
 

@@ -26,9 +26,18 @@ SOURCE_TITLES = {
     "disability": "宿迁市残疾人联合会残疾人证信息",
     "lowincome": "宿迁市民政局低收入人口数据库",
     "eldercare": "宿迁市民政局养老服务信息",
+    "funeral": "宿迁市殡葬服务记录",
 }
 XLSX_MAX_ROWS = 50_000
-SOURCE_IDS = {"hukou": 1, "medical": 2, "disability": 3, "lowincome": 4, "eldercare": 5}
+ID_COLUMN = {"funeral": "逝者公民身份号码"}  # the others' is 公民身份号码
+SOURCE_IDS = {
+    "hukou": 1,
+    "medical": 2,
+    "disability": 3,
+    "lowincome": 4,
+    "eldercare": 5,
+    "funeral": 6,
+}
 
 
 @dataclass
@@ -74,6 +83,9 @@ def generate(
                 the_city, planted, persons, households, p, backfill=index == 0
             ),
             "eldercare": extracts.eldercare(the_city, planted, persons, households, p),
+            "funeral": extracts.funeral(
+                the_city, planted, persons, households, p, backfill=index == 0
+            ),
         }
         quarantine, files, counts, junk_ids = [], [], {}, []
         for source, frame in frames.items():
@@ -128,13 +140,13 @@ def _write_source(
             frame.filter(pl.col("_county") == county)
             .drop("_county")
             .with_columns(
-                _expect=pl.when(pl.col("公民身份号码").is_in(planted_invalid)).then(
-                    pl.lit("ID_BAD_CHECK_DIGIT")
-                )
+                _expect=pl.when(
+                    pl.col(ID_COLUMN.get(source, "公民身份号码")).is_in(planted_invalid)
+                ).then(pl.lit("ID_BAD_CHECK_DIGIT"))
             )
         )
         xlsx = part.height <= XLSX_MAX_ROWS and rng.random() < 0.35
-        for column in ("公民身份号码", "父亲公民身份号码", "母亲公民身份号码"):
+        for column in ("公民身份号码", "父亲公民身份号码", "母亲公民身份号码", "逝者公民身份号码"):
             if column in part.columns:
                 part = dirt.dirty_ids(part, column, rng, rates, counts)
         if source == "eldercare":

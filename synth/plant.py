@@ -67,6 +67,7 @@ class Planted:
     assistance: list[dict] = field(default_factory=list)
     settlements: list[dict] = field(default_factory=list)
     eldercare: list[dict] = field(default_factory=list)  # synth.elder.SERVICE_COLUMNS
+    funerals: list[dict] = field(default_factory=list)  # synth.funeral.RECORD_COLUMNS
     lowincome_id_override: dict[int, str] = field(
         default_factory=dict
     )  # pid -> number as delivered
@@ -273,6 +274,32 @@ class Planter:
                 "since": since,
             }
         )
+
+    def funeral(
+        self,
+        pid: int,
+        died: dt.date,
+        delivered: str,
+        *,
+        waived: bool = True,
+        case_no: str | None = None,
+    ) -> str:
+        """A funeral home's record of `pid`'s death, delivered in `delivered`'s folder."""
+        case_no = case_no or f"PB{pid}"
+        self.out.funerals.append(
+            {
+                "pid": pid,
+                "case_no": case_no,
+                "death_date": died,
+                "cremation_date": died + dt.timedelta(days=2),
+                "funeral_home": "宿迁市殡仪馆",
+                "certificate_no": None,
+                "waived": "是" if waived else "否",
+                "waived_fen": 120_000 if waived else 0,
+                "delivered": delivered,
+            }
+        )
+        return case_no
 
     def case(
         self,

@@ -139,6 +139,22 @@ def eldercare(*rows: dict) -> pl.DataFrame:
     )
 
 
+def funeral(*rows: dict) -> pl.DataFrame:
+    base = {
+        "case_no": None,
+        "death_date": dt.date(2026, 10, 10),
+        "funeral_home": "宿迁市殡仪馆",
+        "fee_waived": False,
+    }
+    frame = pl.DataFrame(
+        [{**base, **r} for r in rows],
+        schema_overrides={"person_key": pl.Int64, "case_no": pl.String},
+    )
+    return frame.with_columns(
+        case_no=pl.coalesce("case_no", pl.format("BZ{}", pl.col("person_key")))
+    )
+
+
 def empty_like(frame_fn) -> pl.DataFrame:
     return frame_fn({"person_key": 0}).clear()
 
@@ -152,15 +168,27 @@ def inputs(
     invalid=None,
     eldercare_rows=None,
     eldercare_period: str | None = None,
+    funeral_rows=None,
+    funeral_member_rows=None,
     period: str = PERIOD,
 ) -> Inputs:
     """`eldercare_rows=None`: the source never delivered; a list (even empty): the snapshot
-    delivered in `eldercare_period` (the period itself unless given)."""
+    delivered in `eldercare_period` (the period itself unless given). Likewise
+    `funeral_rows`; the funeral records' people's low-income rows are `funeral_member_rows`,
+    else theirs in `lowincome_rows`."""
 
     def build(fn, rows):
         return fn(*rows) if rows else empty_like(fn)
 
     low = build(lowincome, lowincome_rows)
+    records = None if funeral_rows is None else build(funeral, funeral_rows)
+    members = (
+        build(lowincome, funeral_member_rows)
+        if funeral_member_rows is not None
+        else low.filter(pl.col("person_key").is_in(records["person_key"].implode()))
+        if records is not None
+        else None
+    )
     return Inputs(
         period=period,
         as_of=as_of(period),
@@ -172,5 +200,10 @@ def inputs(
         else low.clear().with_columns(reason=pl.lit(None, dtype=pl.String)),
         settlements=build(settlements, settlement_rows),
         eldercare=None if eldercare_rows is None else build(eldercare, eldercare_rows),
-        deliveries={"eldercare": None if eldercare_rows is None else (eldercare_period or period)},
+        funeral=records,
+        funeral_members=members,
+        deliveries={
+            "eldercare": None if eldercare_rows is None else (eldercare_period or period),
+            "funeral": None if funeral_rows is None else period,
+        },
     )
