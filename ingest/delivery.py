@@ -217,6 +217,8 @@ def _spool_and_split(
         tables[source.invalid_numbers.table] = [invalid.lazy()]
     people, identities = _vault_people(source, period, loaded, quarantined)
     vault = {"people": people, "quarantine": _vault_quarantine(source, period, quarantined)}
+    if source.vault_columns:
+        vault[f"{source.name}_documents"] = _vault_documents(source, period, loaded)
     accounting = _accounting(source.name, period, files, reasons)
     return Delivery(
         source.name,
@@ -543,6 +545,19 @@ def _vault_people(
         pl.col("_raw_name").alias("name"),
     )
     return names, people.select("person_key", "id_number")
+
+
+def _vault_documents(source: Source, period: str, loaded: list[pl.LazyFrame]) -> pl.DataFrame:
+    """The documents a source delivers that only a roster may show, by the table's key."""
+    return pl.concat(
+        part.select(
+            pl.lit(period).alias("period"),
+            pl.lit(source.name).alias("source"),
+            *source.key_columns,
+            **source.vault_columns,
+        )
+        for part in loaded
+    ).collect()
 
 
 def _vault_quarantine(source: Source, period: str, quarantined: pl.DataFrame) -> pl.DataFrame:

@@ -88,6 +88,9 @@ class Source:
     # warnings: derived column -> (SQL over the table that must be true, what it guards)
     row_flags: dict[str, tuple[str, str]] = field(default_factory=dict)
     balances: tuple[Balance, ...] = ()
+    # documents kept only in the vault, by the table's key (a roster shows them): vault
+    # column -> expression over the raw fields (`_raw_<field>`)
+    vault_columns: dict[str, pl.Expr] = field(default_factory=dict)
     # volume against the previous delivery: the gate's share, and what is counted
     volume_gate: str = "max_snapshot_change_share"
     volume_filter: str | None = None  # SQL condition on the rows counted as volume

@@ -90,6 +90,8 @@ SOURCE = Source(
     duplicate=Duplicate("certificate_key", "DUPLICATE_CERTIFICATE"),
     key_columns=("certificate_key",),
     pseudonyms={"certificate_key": "certificate"},
+    # the certificate's number (the holder's identity number and two codes): the vault only
+    vault_columns={"certificate_no": identity.clean(pl.col("_raw_certificate_no"))},
     code_tables={"category": CATEGORY, "grade": GRADE, "certificate_state": STATE},
     date_columns=("issue_date", "id_birth_date"),
     row_flags={

@@ -73,12 +73,11 @@ SOURCE = Source(
     # later delivery's copy replaces the earlier one)
     duplicate=Duplicate("case_no", "DUPLICATE_CASE_NO", keep="last"),
     key_columns=("case_no",),
-    date_columns=("death_date", "cremation_date"),
+    # a 火化日期 after as_of follows a death after it, which is warned about already
+    date_columns=("death_date",),
     late_dates={
         "death_date": "死亡日期 after the period's end, kept for the first period it falls in "
         "(extracts.md: the export is taken after the month ends)",
-        "cremation_date": "火化日期 after the period's end, kept (the export is taken after "
-        "the month ends)",
     },
     row_flags={
         "waived_amount_only_when_waived": (
@@ -87,6 +86,8 @@ SOURCE = Source(
         ),
     },
     # a back-fill must not look like growth: volume is the deaths of the delivery's own month
+    # the death certificate's number identifies the person: the vault only (the police roster)
+    vault_columns={"certificate_no": stripped(pl.col("_raw_certificate_no"))},
     volume_gate="min_medical_volume_share",
     volume_filter="strftime(death_date, '%Y-%m') = delivery_period",
     volume_noun="records of deaths in the delivery's own month",

@@ -322,6 +322,7 @@ def test_deceased_still_paid_runs_without_eldercare():
         "ELDER_ALLOWANCE_MISSING",
         "ELDER_CARE_SUBSIDY_MISSING",
         "ELDER_VISIT_OVERDUE",
+        "FUNERAL_SUBSIDY_MISSING",  # no funeral delivery either
     }
 
 
@@ -338,7 +339,7 @@ def test_without_a_delivery_of_its_own_only_the_visit_rule_is_skipped():
         eldercare_period="2026-09",
     )
     evaluation = evaluate_period(inputs, CONFIG)
-    assert list(evaluation.skipped) == ["ELDER_VISIT_OVERDUE"]
+    assert list(evaluation.skipped) == ["ELDER_VISIT_OVERDUE", "FUNERAL_SUBSIDY_MISSING"]
     assert set(evaluation.hits["rule_code"]) == {"ELDER_ALLOWANCE_MISSING"}
     assert evaluation.elder_coverage["visited_in_period"].is_null().all()
 

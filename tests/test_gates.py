@@ -184,23 +184,24 @@ def test_a_tolerable_imperfection_passes_with_a_warning(scenario, capsys):
         rewrite(target, corrupt)
     assert _run(BROKEN, paths) == 0
     out = capsys.readouterr().out
-    assert "Quality warnings tolerated (2)" in out  # and the ordinary month's (below)
+    assert "Quality warnings tolerated (3)" in out  # and the ordinary month's two (below)
     assert "warning hukou: share of rows quarantined at most 2% points above 2026-09's" in out
     assert (paths.out / "leads" / f"{BROKEN}.parquet").exists()
     report = (paths.out / "quality" / BROKEN / "index.html").read_text(encoding="utf-8")
-    assert "Run: <b>COMPLETED</b>" in report and "warnings tolerated: <b>2</b>" in report
+    assert "Run: <b>COMPLETED</b>" in report and "warnings tolerated: <b>3</b>" in report
     assert "<tr class='failed'>" in report  # the warning's row is coloured
 
 
 def test_the_quarantine_warning_is_quiet_on_an_ordinary_month(scenario, capsys):
     """The old "no row quarantined" warning fired on every source every month: gone. An
-    ordinary month's one warning is the one extracts.md asks for: eldercare's visits dated
-    after month end (kept, and counted)."""
+    ordinary month's two warnings are those extracts.md asks for: eldercare's visits and the
+    funeral homes' deaths dated after month end (kept, and counted)."""
     _root, paths = scenario  # the generated city carries a handful of invalid rows per source
     assert _run(BROKEN, paths) == 0
     out = capsys.readouterr().out
-    assert "Quality warnings tolerated (1)" in out and "no row quarantined" not in out
+    assert "Quality warnings tolerated (2)" in out and "no row quarantined" not in out
     assert "warning eldercare: 最近日期 after the period's end, kept as within the period" in out
+    assert "warning funeral: 死亡日期 after the period's end, kept for the first period" in out
     # dbt in one line; its own log stays in OUT/dbt/<period>/dbt.log
     (dbt,) = [line for line in out.splitlines() if line.startswith("dbt: ")]
     assert "20 models" in dbt and str(paths.out / "dbt" / BROKEN / "dbt.log") in dbt
