@@ -11,8 +11,16 @@ from orchestration.export_assets import county_workbooks
 from orchestration.ingest_assets import feedback, ingest_assets
 from orchestration.quality_checks import quality_checks
 from orchestration.resources import DoudiResource
+from orchestration.roster_assets import rosters
 
-all_assets = [*ingest_assets, feedback, lead_states, county_workbooks, doudi_dbt_models]
+all_assets = [
+    *ingest_assets,
+    feedback,
+    lead_states,
+    county_workbooks,
+    rosters,
+    doudi_dbt_models,
+]
 
 monthly_job = dg.define_asset_job(
     "monthly", selection=dg.AssetSelection.all(), executor_def=dg.in_process_executor

@@ -109,6 +109,7 @@ def _run_period(period: str, paths: Paths) -> int:
     _render_report(period, paths, run_id, started, succeeded, problems, warned)
     if succeeded:
         _print_leads(period, paths)
+        _print_rosters(period, paths)
         print(f"run {period}: completed (Dagster run {run_id[:8]}; log {log})")
         return 0
     print(
@@ -180,16 +181,16 @@ def _publication_after_failure(result: dg.ExecuteInProcessResult, period: str, p
 
 
 def unpublish(period: str, paths: Paths) -> list[str]:
-    """Remove the period's leads file and workbooks (earlier periods untouched)."""
+    """Remove the period's leads file, workbooks and rosters (earlier periods untouched)."""
     removed = []
     leads = paths.out / "leads" / f"{period}.parquet"
     if leads.exists():
         leads.unlink()
         removed.append(str(leads.relative_to(paths.out)))
-    exports = paths.out / "exports" / period
-    if exports.exists():
-        shutil.rmtree(exports)
-        removed.append(str(exports.relative_to(paths.out)))
+    for folder in (paths.out / "exports" / period, paths.out / "rosters" / period):
+        if folder.exists():
+            shutil.rmtree(folder)
+            removed.append(str(folder.relative_to(paths.out)))
     return removed
 
 
@@ -311,6 +312,15 @@ def _print_accounting(period: str, paths: Paths, ingested: set[str]) -> None:
                 f"{r['source']} {r['reason']} {r['n']}" for r in reasons.iter_rows(named=True)
             )
         )
+
+
+def _print_rosters(period: str, paths: Paths) -> None:
+    manifest = paths.out / "rosters" / period / "manifest.json"
+    if not manifest.exists():
+        return
+    entries = json.loads(manifest.read_text(encoding="utf-8"))["rosters"]
+    counts = ", ".join(f"{e['department']} {e['rows']:,}" for e in entries)
+    print(f"Rosters for {period} (rows): {counts}; in {manifest.parent}")
 
 
 def _print_leads(period: str, paths: Paths) -> None:
