@@ -83,7 +83,8 @@ class Context:
     def households(self) -> pl.DataFrame:
         """One row per household: 在保 if any member is; category and figures of the applicant.
         A lead on the household goes to its applicant, or, when the applicant is *deceased*,
-        to its oldest living 在保 member (rules.md)."""
+        to its oldest living 在保 member (rules.md); with none, `applicant_key` is null and
+        the household gets no such lead (DECEASED_ON_ROLL raises its members')."""
         members = self.inputs.lowincome
         applicant = members.filter(pl.col("relation") == "本人").unique(
             "household_id", keep="first"

@@ -65,6 +65,7 @@ def med_oop_below_line(ctx: Context) -> pl.DataFrame:
         .with_columns(after_fen=after)
         .filter(pl.col("after_fen") < pl.col("standard_fen"))
         .rename({"applicant_key": "person_key"})
+        .filter(pl.col("person_key").is_not_null())  # nobody living to put it on
     )
     evidence = pl.concat_str(
         pl.col("household_category"),
@@ -384,9 +385,10 @@ def review_due(ctx: Context) -> pl.DataFrame:
     hits = households.filter(
         pl.col("next_review") <= pl.lit(as_of + dt.timedelta(days=spec["lookahead_days"]))
     )
-    hits = hits.rename({"applicant_key": "person_key"}).with_columns(
-        overdue_days=(pl.lit(as_of) - pl.col("next_review")).dt.total_days()
+    hits = hits.rename({"applicant_key": "person_key"}).filter(
+        pl.col("person_key").is_not_null()  # nobody living to put it on
     )
+    hits = hits.with_columns(overdue_days=(pl.lit(as_of) - pl.col("next_review")).dt.total_days())
     overdue = pl.col("next_review") < pl.lit(as_of)
     evidence = pl.concat_str(
         pl.lit("上次核查 "),

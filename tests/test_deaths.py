@@ -165,6 +165,10 @@ def test_a_deceased_applicants_household_lead_goes_to_the_oldest_living_member()
         "REVIEW_DUE", lowincome_rows=members, hukou_rows=hukou, funeral_rows=dead_applicant
     )
     assert _keys(hits) == {2}  # 4 is older, but dead
+    couple = members[:2]
+    both = [{"person_key": k, "death_date": dt.date(2026, 9, 1)} for k in (1, 2)]
+    nobody = _hits("REVIEW_DUE", lowincome_rows=couple, funeral_rows=both)
+    assert nobody.is_empty()  # no living member to put it on: no lead (and no null person)
 
 
 def test_a_parent_dead_by_a_funeral_record_counts_as_dead_for_a_child():

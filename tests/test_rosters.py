@@ -163,3 +163,16 @@ def test_changes_across_periods_with_someone_who_leaves_and_comes_back():
     assert "减少" not in fourth["变动"].to_list()
     empty = with_changes(roster().clear(), fourth)  # everyone leaves: still a roster
     assert empty["变动"].to_list() == ["减少"] * 3
+
+
+def test_a_roster_with_nobody_is_still_written_with_its_title_and_header(tmp_path):
+    """Issue 26: "A roster with no rows is still written (a department must be able to tell
+    'nobody' from 'not sent')"."""
+    from rosters.writer import write_roster
+
+    empty = pl.DataFrame(schema=dict.fromkeys(COLUMNS["police"], pl.String))
+    path = tmp_path / "police_公安局.xlsx"
+    write_roster(path, empty, "公安局数据转办名单（2026-10，共 0 行）", dt.date(2026, 10, 31))
+    rows = list(openpyxl.load_workbook(path).active.iter_rows(values_only=True))
+    assert rows[0][0] == "公安局数据转办名单（2026-10，共 0 行）"
+    assert list(rows[1]) == COLUMNS["police"] and len(rows) == 2
