@@ -16,31 +16,34 @@ INGESTED = [
 ]
 
 
-LEAD_STATES = dg.AssetSpec(
-    key=["leads", "lead_states"],
-    group_name="crossmatch",
-    deps=INGESTED,
-    kinds={"polars", "duckdb", "parquet"},
-    description="Every rule of rules.md over the period's inputs; lead identity and lifecycle "
+def _spec(table: str, kinds: set[str], description: str) -> dg.AssetSpec:
+    """A table the cross-match writes (schema `leads`, pseudonymous)."""
+    return dg.AssetSpec(
+        key=["leads", table],
+        group_name="crossmatch",
+        deps=INGESTED,
+        kinds=kinds,
+        description=description,
+    )
+
+
+LEAD_STATES = _spec(
+    "lead_states",
+    {"polars", "duckdb", "parquet"},
+    "Every rule of rules.md over the period's inputs; lead identity and lifecycle "
     "(新增/持续/closed); writes leads.lead_states and OUT/leads/<period>.parquet.",
 )
-ELDER_COVERAGE_PEOPLE = dg.AssetSpec(
-    key=["leads", "elder_coverage_people"],
-    group_name="crossmatch",
-    deps=INGESTED,
-    kinds={"polars", "duckdb"},
-    description="The people each elder-care rule weighed and the facts it weighed "
-    "(pseudonymous), saved with the lead states: what the elder_care_coverage mart counts.",
+ELDER_COVERAGE_PEOPLE = _spec(
+    "elder_coverage_people",
+    {"polars", "duckdb"},
+    "The people each elder-care rule weighed and the facts it weighed (pseudonymous), saved "
+    "with the lead states: what the elder_care_coverage mart counts.",
 )
-
-
-DEATH_FACTS = dg.AssetSpec(
-    key=["leads", "death_facts"],
-    group_name="crossmatch",
-    deps=INGESTED,
-    kinds={"polars", "duckdb"},
-    description="Every death known at the period's as_of, from the register and the funeral "
-    "homes (pseudonymous), saved with the lead states: what the deaths_reported mart counts.",
+DEATH_FACTS = _spec(
+    "death_facts",
+    {"polars", "duckdb"},
+    "Every death known at the period's as_of, from the register and the funeral homes "
+    "(pseudonymous), saved with the lead states: what the deaths_reported mart counts.",
 )
 
 
