@@ -13,7 +13,8 @@ import polars as pl
 
 from doudi_core.config import Config
 from doudi_core.period import as_of as period_as_of
-from doudi_core.warehouse import table_exists
+from ingest.load import latest_delivery
+from sources import SOURCES
 
 
 @dataclass
@@ -76,12 +77,17 @@ ELDERCARE_COLUMNS = (
 )
 
 
-def _snapshot(
-    con: duckdb.DuckDBPyConnection, table: str, period: str, columns: tuple[str, ...] | None = None
+def snapshot(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    period: str,
+    columns: tuple[str, ...] | None = None,
+    where: str = "true",
 ) -> pl.DataFrame:
+    """The latest snapshot of `table` up to `period` (its `columns`, the rows `where` keeps)."""
     return con.sql(
         f"SELECT {', '.join(columns) if columns else '*'} FROM ingested.{table} WHERE period = "
-        f"(SELECT max(period) FROM ingested.{table} WHERE period <= ?)",
+        f"(SELECT max(period) FROM ingested.{table} WHERE period <= ?) AND ({where})",
         params=[period],
     ).pl()
 
@@ -115,18 +121,13 @@ def load_funeral_members(
         con.unregister("funeral_people")
 
 
-def _latest_period(
-    con: duckdb.DuckDBPyConnection, table: str, period: str, column: str = "period"
-) -> str | None:
-    if not table_exists(con, "ingested", table):
-        return None
-    return con.sql(
-        f"SELECT max({column}) FROM ingested.{table} WHERE {column} <= ?", params=[period]
-    ).fetchall()[0][0]
-
-
-def _latest_delivery(con: duckdb.DuckDBPyConnection, table: str, period: str) -> str | None:
-    return _latest_period(con, table, period, "delivery_period")
+def deliveries(con: duckdb.DuckDBPyConnection, period: str) -> dict[str, str | None]:
+    """Per source added after the first four: its latest delivery up to `period`, or None."""
+    return {
+        source.name: latest_delivery(con, source, period)
+        for source in SOURCES.values()
+        if not source.required
+    }
 
 
 def window_days(config: Config) -> int:
@@ -199,23 +200,22 @@ def _linked_elsewhere(current: pl.DataFrame, earlier_reversals: pl.DataFrame) ->
 def load_inputs(con: duckdb.DuckDBPyConnection, period: str, days: int) -> Inputs:
     """Latest snapshot of each source up to `period` (the columns the rules read of the
     large ones); the settlements of the `days`-long window (`load_settlements`)."""
-    eldercare_period = _latest_period(con, "eldercare", period)
-    funeral_period = _latest_delivery(con, "funeral", period)
-    funeral = load_funeral(con, period) if funeral_period else None
+    delivered = deliveries(con, period)
+    funeral = load_funeral(con, period) if delivered["funeral"] else None
     return Inputs(
         period=period,
         as_of=period_as_of(period),
-        hukou=_snapshot(con, "hukou", period, HUKOU_COLUMNS),
-        disability=_snapshot(con, "disability", period),
-        lowincome=_snapshot(con, "lowincome", period),
-        lowincome_invalid=_snapshot(con, "lowincome_invalid_ids", period),
+        hukou=snapshot(con, "hukou", period, HUKOU_COLUMNS),
+        disability=snapshot(con, "disability", period),
+        lowincome=snapshot(con, "lowincome", period),
+        lowincome_invalid=snapshot(con, "lowincome_invalid_ids", period),
         settlements=load_settlements(con, period, days),
-        eldercare=_snapshot(con, "eldercare", period, ELDERCARE_COLUMNS)
-        if eldercare_period
+        eldercare=snapshot(con, "eldercare", period, ELDERCARE_COLUMNS)
+        if delivered["eldercare"]
         else None,
         funeral=funeral,
-        funeral_members=load_funeral_members(con, period, funeral) if funeral_period else None,
-        deliveries={"eldercare": eldercare_period, "funeral": funeral_period},
+        funeral_members=None if funeral is None else load_funeral_members(con, period, funeral),
+        deliveries=delivered,
     )
 
 

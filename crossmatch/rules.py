@@ -452,11 +452,10 @@ RULES: dict[str, Rule] = {
 }
 
 
-def skipped(inputs: Inputs, codes: list[str]) -> dict[str, str]:
-    """The rules of `codes` the period cannot run, and why (for the run's summary)."""
+def skipped(inputs: Inputs) -> dict[str, str]:
+    """The rules the period cannot run, and why (for the run's summary)."""
     reasons = {}
-    for code in codes:
-        rule = RULES[code]
+    for code, rule in RULES.items():
         if rule.needs is None:
             continue
         latest = inputs.deliveries.get(rule.needs)
@@ -484,7 +483,8 @@ def evaluate_period(inputs: Inputs, config: Config, rules: list[str] | None = No
     why; the elder-care facts the `elder_care_coverage` mart counts."""
     ctx = Context(inputs, config)
     codes = rules or list(RULES)
-    cannot = skipped(inputs, codes)
+    cannot_run = skipped(inputs)
+    cannot = {code: why for code, why in cannot_run.items() if code in codes}
     frames, seconds = [], {}
     for code in codes:
         if code in cannot:
@@ -497,9 +497,8 @@ def evaluate_period(inputs: Inputs, config: Config, rules: list[str] | None = No
         seconds[code] = time.perf_counter() - started
     candidates = pl.concat(frames, how="vertical") if frames else pl.DataFrame(schema=LEAD_COLUMNS)
     hits = place(candidates, ctx).sort("rule_code", "person_key")
-    visits_known = "ELDER_VISIT_OVERDUE" not in skipped(inputs, ["ELDER_VISIT_OVERDUE"])
     coverage = (
-        elder.coverage_people(ctx, visits_known)
+        elder.coverage_people(ctx, visits_known="ELDER_VISIT_OVERDUE" not in cannot_run)
         if inputs.eldercare is not None
         else pl.DataFrame(schema=elder.COVERAGE_SCHEMA)
     )

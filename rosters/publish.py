@@ -12,12 +12,12 @@ import duckdb
 import polars as pl
 
 from crossmatch.context import Context
-from crossmatch.inputs import Inputs, load_funeral
+from crossmatch.inputs import Inputs, deliveries, load_funeral, snapshot
 from crossmatch.publish import identify
 from doudi_core.config import Config
 from doudi_core.files import written_atomically
 from doudi_core.period import as_of as period_as_of
-from doudi_core.warehouse import append_rows, query_or_empty, replace_rows, table_exists
+from doudi_core.warehouse import append_rows, query_or_empty, replace_rows
 from rosters.changes import CHANGE, ID, with_changes
 from rosters.lists import ROSTERS
 from rosters.writer import write_roster
@@ -34,45 +34,33 @@ EMPTY_SETTLEMENTS = {
 }
 
 
-def _snapshot(con: duckdb.DuckDBPyConnection, table: str, period: str, where: str = "true"):
-    return con.sql(
-        f"SELECT * FROM ingested.{table} WHERE period = "
-        f"(SELECT max(period) FROM ingested.{table} WHERE period <= $period) AND {where}",
-        params={"period": period},
-    ).pl()
-
-
 def roster_inputs(con: duckdb.DuckDBPyConnection, period: str) -> Inputs:
     """What the rosters read: the low-income and disability snapshots, the funeral records,
     and of the hukou only the deaths and the funeral records' people (not six million)."""
-    has_funeral = (
-        table_exists(con, "ingested", "funeral")
-        and con.sql(
-            "SELECT count(*) FROM ingested.funeral WHERE delivery_period <= ?", params=[period]
-        ).fetchall()[0][0]
-    )
-    funeral = load_funeral(con, period) if has_funeral else None
-    keys = funeral.select("person_key").unique() if funeral is not None else None
-    con.register("roster_people", keys if keys is not None else pl.DataFrame({"person_key": []}))
+    delivered = deliveries(con, period)
+    funeral = load_funeral(con, period) if delivered["funeral"] else None
+    keys = pl.DataFrame({"person_key": []}, schema={"person_key": pl.Int64})
+    con.register("roster_people", keys if funeral is None else funeral.select("person_key"))
     try:
-        hukou = _snapshot(
+        hukou = snapshot(
             con,
             "hukou",
             period,
-            "(status = '死亡' OR person_key IN (SELECT person_key FROM roster_people))",
+            where="status = '死亡' OR person_key IN (SELECT person_key FROM roster_people)",
         )
     finally:
         con.unregister("roster_people")
-    lowincome = _snapshot(con, "lowincome", period)
+    lowincome = snapshot(con, "lowincome", period)
     return Inputs(
         period=period,
         as_of=period_as_of(period),
         hukou=hukou,
-        disability=_snapshot(con, "disability", period),
+        disability=snapshot(con, "disability", period),
         lowincome=lowincome,
         lowincome_invalid=lowincome.clear(),
         settlements=pl.DataFrame(schema=EMPTY_SETTLEMENTS),
         funeral=funeral,
+        deliveries=delivered,
     )
 
 

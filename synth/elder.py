@@ -94,6 +94,12 @@ def background(city: City, persons: pl.DataFrame, period: str) -> pl.DataFrame:
     ).sort("pid", "service")
 
 
+def _rows(people: pl.DataFrame, service: str, **values: pl.Expr | str) -> pl.DataFrame:
+    """`service` rows of `people`: the columns given, the others blank."""
+    blank = {c: pl.lit(None) for c in SERVICE_COLUMNS if c not in ("pid", "service")}
+    return people.select("pid", service=pl.lit(service), **(blank | values)).cast(SERVICE_COLUMNS)
+
+
 def _allowance(people: pl.DataFrame, end: dt.date) -> pl.DataFrame:
     start = _month_start(pl.col("birth").dt.offset_by("80y"), pl.col("allowance_lag"))
     stop = _month_start(pl.col("event_date"), 1)
@@ -103,16 +109,14 @@ def _allowance(people: pl.DataFrame, end: dt.date) -> pl.DataFrame:
         & (pl.col("event_date").is_null() | (pl.col("event_date") >= pl.col("start_date")))
     )
     stopped = pl.col("gone") & ~(pl.col("paid_after_death") & (pl.col("event") == "死亡"))
-    return rows.select(
-        "pid",
-        service=pl.lit("尊老金"),
+    return _rows(
+        rows,
+        "尊老金",
         status=pl.when(stopped).then(pl.lit("停发")).otherwise(pl.lit("在发")),
         start_date="start_date",
         stop_date=pl.when(stopped).then(pl.min_horizontal(stop, pl.lit(end))),
         monthly_fen=allowance_fen(pl.col("age")),
-        last_date=pl.lit(None, dtype=pl.Date),
-        grade=pl.lit(None, dtype=pl.String),
-    ).cast(SERVICE_COLUMNS)
+    )
 
 
 def _assessments(people: pl.DataFrame, end: dt.date) -> pl.DataFrame:
@@ -121,16 +125,9 @@ def _assessments(people: pl.DataFrame, end: dt.date) -> pl.DataFrame:
     first = pl.lit(dt.date(2022, 1, 1)) + pl.duration(days=pl.col("assessed_day"))
     years = (pl.lit(end) - first).dt.total_days() // 366
     rows = people.filter((pl.col("assessed") < share) & ~pl.col("gone"))
-    return rows.select(
-        "pid",
-        service=pl.lit("能力评估"),
-        status=pl.lit(None, dtype=pl.String),
-        start_date=pl.lit(None, dtype=pl.Date),
-        stop_date=pl.lit(None, dtype=pl.Date),
-        monthly_fen=pl.lit(None, dtype=pl.Int64),
-        last_date=first.dt.offset_by(pl.format("{}y", years)),
-        grade="grade",
-    ).cast(SERVICE_COLUMNS)
+    return _rows(
+        rows, "能力评估", last_date=first.dt.offset_by(pl.format("{}y", years)), grade="grade"
+    )
 
 
 def _visits(people: pl.DataFrame, end: dt.date) -> pl.DataFrame:
@@ -138,16 +135,8 @@ def _visits(people: pl.DataFrame, end: dt.date) -> pl.DataFrame:
     rows = people.filter(pl.col("visited_programme") & ~pl.col("gone"))
     this_month = pl.lit(end.replace(day=1)) + pl.duration(days=pl.col("visit_day") - 1)
     before = pl.lit(end.replace(day=1) - dt.timedelta(days=1)).dt.replace(day=15)
-    return rows.select(
-        "pid",
-        service=pl.lit("探访关爱"),
-        status=pl.lit(None, dtype=pl.String),
-        start_date=pl.lit(None, dtype=pl.Date),
-        stop_date=pl.lit(None, dtype=pl.Date),
-        monthly_fen=pl.lit(None, dtype=pl.Int64),
-        last_date=pl.when(pl.col("visited_now")).then(this_month).otherwise(before),
-        grade=pl.lit(None, dtype=pl.String),
-    ).cast(SERVICE_COLUMNS)
+    visited = pl.when(pl.col("visited_now")).then(this_month).otherwise(before)
+    return _rows(rows, "探访关爱", last_date=visited)
 
 
 def _care_subsidy(city: City, people: pl.DataFrame, end: dt.date) -> pl.DataFrame:
@@ -157,20 +146,13 @@ def _care_subsidy(city: City, people: pl.DataFrame, end: dt.date) -> pl.DataFram
         & (pl.col("enrol_date") <= end)
         & (pl.col("stop_date").is_null() | (pl.col("stop_date") > end))
     ).select("pid", "enrol_date", "self_care")
-    rows = people.filter(~pl.col("gone") & (pl.col("takes_care_subsidy"))).join(members, on="pid")
-    return (
-        rows.unique("pid", keep="first")
-        .select(
-            "pid",
-            service=pl.lit("护理补贴"),
-            status=pl.lit("在发"),
-            start_date=_month_start(pl.col("enrol_date"), 1),
-            stop_date=pl.lit(None, dtype=pl.Date),
-            monthly_fen=pl.when(pl.col("self_care") == "全护理").then(30_000).otherwise(20_000),
-            last_date=pl.lit(None, dtype=pl.Date),
-            grade=pl.lit(None, dtype=pl.String),
-        )
-        .cast(SERVICE_COLUMNS)
+    rows = people.filter(~pl.col("gone") & pl.col("takes_care_subsidy")).join(members, on="pid")
+    return _rows(
+        rows.unique("pid", keep="first"),
+        "护理补贴",
+        status=pl.lit("在发"),
+        start_date=_month_start(pl.col("enrol_date"), 1),
+        monthly_fen=pl.when(pl.col("self_care") == "全护理").then(30_000).otherwise(20_000),
     )
 
 

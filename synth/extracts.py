@@ -37,6 +37,13 @@ def _yuan(col: str) -> pl.Expr:
     )
 
 
+def _with_people(rows: pl.DataFrame, persons: pl.DataFrame, households: pl.DataFrame):
+    """Each row's person (number, name, birth) and household town, by `pid`."""
+    return rows.join(persons.select("pid", "id18", "name", "hh", "birth"), on="pid").join(
+        households.select("hh", "town_code"), on="hh"
+    )
+
+
 def everyone(city: City, planted: Planted) -> tuple[pl.DataFrame, pl.DataFrame]:
     persons = pl.concat([city.persons, pl.DataFrame(planted.persons, schema=city.persons.schema)])
     households = pl.concat(
@@ -183,9 +190,7 @@ def eldercare(
     rows = pl.concat(
         [elder.background(city, persons, period), elder.planted(planted.eldercare, period)]
     )
-    rows = rows.join(persons.select("pid", "id18", "name", "hh"), on="pid").join(
-        households.select("hh", "town_code"), on="hh"
-    )
+    rows = _with_people(rows, persons, households)
     return rows.sort("pid", "service").select(
         pl.col("id18").alias("公民身份号码"),
         pl.col("name").alias("姓名"),
@@ -211,9 +216,7 @@ def funeral(
 ) -> pl.DataFrame:
     """The period's delivery of funeral records (with `backfill`, every record up to it)."""
     rows = synth_funeral.delivery(city, planted, period, backfill)
-    rows = rows.join(persons.select("pid", "id18", "name", "hh"), on="pid").join(
-        households.select("hh", "town_code"), on="hh"
-    )
+    rows = _with_people(rows, persons, households)
     return rows.sort("delivered", "case_no").select(
         pl.col("case_no").alias("业务编号"),
         pl.col("id18").alias("逝者公民身份号码"),
@@ -361,9 +364,7 @@ def medical(
     rows = pl.concat(
         [f.select(columns) for f in frames] + [planted_rows.select(columns)], how="vertical_relaxed"
     )
-    rows = rows.join(persons.select("pid", "id18", "name", "hh", "birth"), on="pid").join(
-        households.select("hh", "town_code"), on="hh"
-    )
+    rows = _with_people(rows, persons, households)
     insurance = (
         pl.when((pl.col("pid") % 3) == 0)
         .then(pl.lit("职工基本医疗保险"))

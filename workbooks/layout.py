@@ -67,11 +67,6 @@ def print_scale(widths: list[float]) -> int:
     return min(100, int(100 * printable / needed))
 
 
-def printed_points(widths: list[float]) -> float:
-    """The body text's size on paper at the sheet's print scale."""
-    return FONT_SIZE * print_scale(widths) / 100
-
-
 def sheet_name(town_code: str | None, town_name: str | None) -> str:
     """Excel sheet names: at most 31 characters, none of []:*?/\\."""
     name = f"{town_name}（{town_code}）" if town_name else (town_code or "未知乡镇")
