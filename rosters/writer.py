@@ -12,11 +12,24 @@ import xlsxwriter
 
 from doudi_core.files import written_atomically
 
-WIDTHS = {"公民身份号码": 22, "姓名": 10, "残疾人证号": 24, "死亡证明编号": 18, "殡仪馆": 16}
+# column widths (Excel units) that keep a number on one line in the CJK fonts a spreadsheet
+# falls back to, whose digits are wider than half an em (as on the county workbooks)
+WIDTHS = {
+    "公民身份号码": 23.5,
+    "姓名": 10,
+    "残疾人证号": 26,
+    "死亡证明编号": 20,
+    "殡仪馆": 16,
+    "乡镇（街道）": 16,
+    "纳入日期": 13.5,
+    "死亡日期": 13.5,
+    "变动": 7,
+}
 
 
 def write_roster(path: Path, roster: pl.DataFrame, title: str, as_of: dt.date) -> str:
-    """Write `roster` (string columns) under `title`; returns the file's SHA-256."""
+    """Write `roster` (string columns) under `title`; returns the file's SHA-256. Every
+    printed page repeats the header row and names the roster (title) and its page."""
     with written_atomically(path) as tmp:
         book = xlsxwriter.Workbook(
             str(tmp), {"strings_to_formulas": False, "strings_to_urls": False}
@@ -43,5 +56,7 @@ def write_roster(path: Path, roster: pl.DataFrame, title: str, as_of: dt.date) -
         sheet.set_landscape()
         sheet.set_paper(9)
         sheet.repeat_rows(1)
+        sheet.set_header(f'&L&"宋体,Bold"{title.replace("&", "&&")}')
+        sheet.set_footer("&C第 &P 页，共 &N 页")
         book.close()
         return hashlib.sha256(tmp.read_bytes()).hexdigest()

@@ -46,7 +46,9 @@ def _roster(out, period, department) -> pl.DataFrame:
     name = CONFIG.raw["rosters"][department]["name"]
     sheet = openpyxl.load_workbook(out / "rosters" / period / f"{department}_{name}.xlsx").active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][0] == f"{name}数据转办名单（{period}，共 {len(rows) - 2} 行）"
+    title = f"{name}数据转办名单（{period}，共 {len(rows) - 2} 行）"
+    assert rows[0][0] == title
+    assert title in sheet.oddHeader.left.text and "&P" in sheet.oddFooter.center.text  # on paper
     return pl.DataFrame(rows[2:], schema=dict.fromkeys(rows[1], pl.String), orient="row")
 
 
