@@ -30,6 +30,13 @@ AMOUNT_COLUMNS = {
     "eldercare": ["月发放金额"],
     "funeral": ["减免金额"],
 }
+
+
+def id_column_of(source: str) -> str:
+    """The column holding the person's identity number (the deceased's for funeral homes)."""
+    return "逝者公民身份号码" if source == "funeral" else "公民身份号码"
+
+
 # xlsx cells that the writer turns into a real date cell or an Excel serial number
 DATE_CELL, SERIAL_CELL = "\x00D", "\x00S"
 
@@ -166,7 +173,7 @@ def invalid_rows(
     date_column = DATE_COLUMNS[source][0]
     town_column = "参保地区划代码" if source == "medical" else "乡镇街道代码"
     outside = "320102" if source == "medical" else "320102001"
-    id_column = "逝者公民身份号码" if source == "funeral" else "公民身份号码"
+    id_column = id_column_of(source)
     kinds = [("bad_check", "ID_BAD_CHECK_DIGIT"), ("bad_date", "DATE_UNPARSABLE")]
     if town_column in frame.columns:
         kinds.append(("outside", "OUTSIDE_CITY"))

@@ -29,7 +29,6 @@ SOURCE_TITLES = {
     "funeral": "宿迁市殡葬服务记录",
 }
 XLSX_MAX_ROWS = 50_000
-ID_COLUMN = {"funeral": "逝者公民身份号码"}  # the others' is 公民身份号码
 SOURCE_IDS = {
     "hukou": 1,
     "medical": 2,
@@ -140,13 +139,13 @@ def _write_source(
             frame.filter(pl.col("_county") == county)
             .drop("_county")
             .with_columns(
-                _expect=pl.when(
-                    pl.col(ID_COLUMN.get(source, "公民身份号码")).is_in(planted_invalid)
-                ).then(pl.lit("ID_BAD_CHECK_DIGIT"))
+                _expect=pl.when(pl.col(dirt.id_column_of(source)).is_in(planted_invalid)).then(
+                    pl.lit("ID_BAD_CHECK_DIGIT")
+                )
             )
         )
         xlsx = part.height <= XLSX_MAX_ROWS and rng.random() < 0.35
-        for column in ("公民身份号码", "父亲公民身份号码", "母亲公民身份号码", "逝者公民身份号码"):
+        for column in (dirt.id_column_of(source), "父亲公民身份号码", "母亲公民身份号码"):
             if column in part.columns:
                 part = dirt.dirty_ids(part, column, rng, rates, counts)
         if source == "eldercare":
