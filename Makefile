@@ -5,7 +5,7 @@ UV := .cache/uv-venv/bin/uv
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test lint bench bench-bound docs clean
+.PHONY: setup demo test lint bench bench-bound eval-repair docs clean
 
 $(UV):
 	$(PYTHON) -m venv .cache/uv-venv
@@ -39,6 +39,11 @@ bench: setup
 # after `make bench` at the same scale: the least any ingest here could take (see README)
 bench-bound: setup
 	$(BIN)/python -m benchmarks.ingest_bound --scale $(SCALE)
+
+# identity repair on a generated city's labelled records: doudi against a naive baseline,
+# per error kind; benchmarks/results/repair-<scale>.json and -pr.png
+eval-repair: setup
+	$(BIN)/python -m benchmarks.eval_repair --scale $(SCALE)
 
 lint: setup
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

@@ -120,6 +120,31 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return status
 
 
+def cmd_repair_fit(args: argparse.Namespace) -> int:
+    """Fit the identity-repair model again on one period's data (a new stored version; the
+    next runs score with it)."""
+    try:
+        parse_period(args.period)
+    except PeriodError as error:
+        print(f"doudi repair-fit: {error}", file=sys.stderr)
+        return 2
+    paths = _paths(args)
+    if not paths.warehouse.exists():
+        print(
+            f"doudi repair-fit: no warehouse at {paths.warehouse}; run a period first",
+            file=sys.stderr,
+        )
+        return 2
+    from doudi_core.config import load_config
+    from doudi_core.warehouse import connect
+    from repair.step import fit_model
+
+    with connect(paths.warehouse) as con:
+        version = fit_model(con, args.period, load_config().raw["repair"])
+    print(f"identity-repair model {version} fitted on {args.period}; later runs score with it")
+    return 0
+
+
 def cmd_ui(args: argparse.Namespace) -> int:
     _paths(args).prepare_dagster_home()
     command = [
@@ -181,6 +206,14 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--seed", type=int, default=2026)
     demo.add_argument("--dir", default="data/demo", help="where the demo inbox and outputs go")
     demo.set_defaults(func=cmd_demo)
+
+    fit = verbs.add_parser(
+        "repair-fit", help="fit the identity-repair model again on one period (new version)"
+    )
+    fit.add_argument("--period", required=True, help="YYYY-MM, a period already run")
+    fit.add_argument("--inbox", default=None)
+    fit.add_argument("--out", default=None, help="output folder (default data/out or $DOUDI_OUT)")
+    fit.set_defaults(func=cmd_repair_fit)
 
     ui = verbs.add_parser("ui", help="the Dagster UI on this project")
     ui.add_argument("--inbox", default=None)

@@ -10,6 +10,7 @@ from orchestration.dbt_project import dbt_cli
 from orchestration.export_assets import county_workbooks
 from orchestration.ingest_assets import feedback, ingest_assets
 from orchestration.quality_checks import quality_checks
+from orchestration.repair_assets import repair_suggestions
 from orchestration.resources import DoudiResource
 from orchestration.roster_assets import rosters
 
@@ -17,6 +18,7 @@ all_assets = [
     *ingest_assets,
     feedback,
     lead_states,
+    repair_suggestions,
     county_workbooks,
     rosters,
     doudi_dbt_models,

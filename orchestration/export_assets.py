@@ -15,7 +15,7 @@ from workbooks.export import export_period
 @dg.asset(
     key=["exports", "county_workbooks"],
     group_name="exports",
-    deps=[dg.AssetKey(["leads", "lead_states"])],
+    deps=[dg.AssetKey(["leads", "lead_states"]), dg.AssetKey(["vault", "repair_suggestions"])],
     partitions_def=periods,
     kinds={"excel"},
     description="One workbook per county with its leads only (汇总 + one sheet per town, verification "

@@ -109,6 +109,8 @@ def _run_period(period: str, paths: Paths) -> int:
     _render_report(period, paths, run_id, started, succeeded, problems, warned)
     if succeeded:
         _print_leads(period, paths)
+        for line in _repair_lines(result, period, paths):
+            print(line)
         _print_rosters(period, paths)
         print(f"run {period}: completed (Dagster run {run_id[:8]}; log {log})")
         return 0
@@ -181,12 +183,16 @@ def _publication_after_failure(result: dg.ExecuteInProcessResult, period: str, p
 
 
 def unpublish(period: str, paths: Paths) -> list[str]:
-    """Remove the period's leads file, workbooks and rosters (earlier periods untouched)."""
+    """Remove the period's leads and repairs files, workbooks and rosters (earlier periods
+    untouched)."""
     removed = []
-    leads = paths.out / "leads" / f"{period}.parquet"
-    if leads.exists():
-        leads.unlink()
-        removed.append(str(leads.relative_to(paths.out)))
+    for file in (
+        paths.out / "leads" / f"{period}.parquet",
+        paths.out / "repairs" / f"{period}.parquet",
+    ):
+        if file.exists():
+            file.unlink()
+            removed.append(str(file.relative_to(paths.out)))
     for folder in (paths.out / "exports" / period, paths.out / "rosters" / period):
         if folder.exists():
             shutil.rmtree(folder)
@@ -312,6 +318,29 @@ def _print_accounting(period: str, paths: Paths, ingested: set[str]) -> None:
                 f"{r['source']} {r['reason']} {r['n']}" for r in reasons.iter_rows(named=True)
             )
         )
+
+
+def _repair_lines(result: dg.ExecuteInProcessResult, period: str, paths: Paths) -> list[str]:
+    """The identity-repair figures (and, for a generated city, how they fare on its truth)."""
+    for event in result.get_asset_materialization_events():
+        if event.asset_key.path != ["vault", "repair_suggestions"]:
+            continue
+        m = {k: v.value for k, v in event.materialization.metadata.items()}
+        kinds = ", ".join(f"{k[5:]} {n:,}" for k, n in m.items() if k.startswith("kind/"))
+        model = f"model {m['model_version']}" + (" (fitted this run)" if m["fitted"] else "")
+        lines = [
+            f"Identity repair for {period}: {m['mismatches']:,} mismatched records, "
+            f"{m['suggestions']:,} suggestions" + (f" ({kinds})" if kinds else ""),
+            f"  {model}; {m['scored']:,} scored, {m['reused']:,} reused from last period; "
+            f"{m['seconds']:.1f}s; in {m['file']}",
+        ]
+        truth = paths.inbox.parent / "truth" / period / "repairs.csv"
+        if truth.exists():
+            from repair.evaluate import summary_line
+
+            lines.append("  " + summary_line(Path(m["file"]), truth))
+        return lines
+    return []
 
 
 def _print_rosters(period: str, paths: Paths) -> None:

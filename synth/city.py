@@ -25,14 +25,15 @@ class Scale:
     persons: int
     settlements_per_person_year: float
     cohort: int  # planted cases per template per month
+    repairs: int  # records of the identity-repair evaluation set (synth.plant_repair)
 
 
 SCALES = {
-    "tiny": Scale(persons=3_000, settlements_per_person_year=2.0, cohort=1),
-    "small": Scale(persons=59_000, settlements_per_person_year=2.0, cohort=2),
-    "quarter": Scale(persons=1_475_000, settlements_per_person_year=2.0, cohort=3),
-    "half": Scale(persons=2_950_000, settlements_per_person_year=2.0, cohort=3),
-    "city": Scale(persons=5_900_000, settlements_per_person_year=2.0, cohort=3),
+    "tiny": Scale(persons=3_000, settlements_per_person_year=2.0, cohort=1, repairs=44),
+    "small": Scale(persons=59_000, settlements_per_person_year=2.0, cohort=2, repairs=550),
+    "quarter": Scale(persons=1_475_000, settlements_per_person_year=2.0, cohort=3, repairs=1650),
+    "half": Scale(persons=2_950_000, settlements_per_person_year=2.0, cohort=3, repairs=2750),
+    "city": Scale(persons=5_900_000, settlements_per_person_year=2.0, cohort=3, repairs=4400),
 }
 
 

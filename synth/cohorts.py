@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from synth import plant, plant_deaths, plant_elder
+from synth import plant, plant_deaths, plant_elder, plant_repair
 from synth.city import EPOCH, HORIZON
 
 TEMPLATES = [*plant.TEMPLATES, *plant_elder.TEMPLATES, *plant_deaths.TEMPLATES]
@@ -16,10 +16,16 @@ def plant_month(planter: plant.Planter, m: str) -> None:
 
 
 def plant_all(
-    towns: list[tuple[str, str, str]], dibao: dict[str, float], cohort: int
+    towns: list[tuple[str, str, str]],
+    dibao: dict[str, float],
+    cohort: int,
+    repairs: int = 0,
+    seed: int = 0,
 ) -> plant.Planted:
+    """The monthly cohorts, then `repairs` records of the identity-repair evaluation set."""
     planter = plant.Planter(towns, dibao)
     for m in plant.periods(f"{EPOCH:%Y-%m}", f"{HORIZON:%Y-%m}"):
         for _ in range(cohort):
             plant_month(planter, m)
+    planter.out.repair_labels = plant_repair.plant_repairs(planter, repairs, seed)
     return planter.out

@@ -6,6 +6,7 @@ truth/<period>/{leads.csv, quarantine.csv, files.csv, dirt.json} (never read by 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from collections.abc import Callable
@@ -64,7 +65,7 @@ def generate(
     say(f"building a {scale} city (seed {seed}) ...")
     the_city = city_mod.build(seed, chosen)
     dibao = load_config().county_figures("dibao_standard_yuan")
-    planted = cohorts.plant_all(places.towns(), dibao, chosen.cohort)
+    planted = cohorts.plant_all(places.towns(), dibao, chosen.cohort, chosen.repairs, seed)
     persons, households = extracts.everyone(the_city, planted)
     say(
         f"  {persons.height:,} people in {households.height:,} households; "
@@ -101,7 +102,7 @@ def generate(
                 quarantine,
                 files,
                 counts,
-                sorted(planted.lowincome_id_override.values()) if source == "lowincome" else [],
+                planted.lowincome_id_reason if source == "lowincome" else {},
             )
             if source == "lowincome":
                 junk_ids += written
@@ -126,7 +127,7 @@ def _write_source(
     quarantine,
     files,
     counts,
-    planted_invalid: list[str],
+    planted_invalid: dict[str, str],
 ) -> list[str]:
     """Split by county, dirty, write; returns lowincome numbers planted invalid (for the truth)."""
     junk_ids: list[str] = []
@@ -139,8 +140,8 @@ def _write_source(
             frame.filter(pl.col("_county") == county)
             .drop("_county")
             .with_columns(
-                _expect=pl.when(pl.col(dirt.id_column_of(source)).is_in(planted_invalid)).then(
-                    pl.lit("ID_BAD_CHECK_DIGIT")
+                _expect=pl.col(dirt.id_column_of(source)).replace_strict(
+                    planted_invalid, default=None, return_dtype=pl.String
                 )
             )
         )
@@ -211,6 +212,15 @@ def _write_source(
     return junk_ids
 
 
+REPAIR_TRUTH = {  # synth.plant_repair.Label: who each planted identity-repair record is
+    "kind": pl.String,
+    "lead_id_number": pl.String,
+    "delivered_name": pl.String,
+    "true_id_number": pl.String,
+    "true_name": pl.String,
+}
+
+
 def _write_truth(folder: Path, period: str, planted, quarantine, files, counts, junk_ids) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     leads = []
@@ -237,6 +247,8 @@ def _write_truth(folder: Path, period: str, planted, quarantine, files, counts, 
             }
         )
     pl.DataFrame(leads).sort("rule_code", "id_number").write_csv(folder / "leads.csv")
+    labels = [dataclasses.asdict(label) for label in planted.repair_labels]
+    pl.DataFrame(labels, schema=REPAIR_TRUTH).write_csv(folder / "repairs.csv")
     pl.DataFrame(quarantine).sort("source", "file", "row_number").write_csv(
         folder / "quarantine.csv"
     )

@@ -72,6 +72,9 @@ class Planted:
         default_factory=dict
     )  # pid -> number as delivered
     lowincome_name_override: dict[int, str] = field(default_factory=dict)
+    # number as delivered -> the quarantine reason it must get (absent: a valid number)
+    lowincome_id_reason: dict[str, str] = field(default_factory=dict)
+    repair_labels: list = field(default_factory=list)  # synth.plant_repair.Label
     hukou_absent: set[int] = field(default_factory=set)
     cases: list[Case] = field(default_factory=list)
 
@@ -491,6 +494,7 @@ def identity(p: Planter, m: str) -> None:
     pid, id18, _ = _adult(p, age=44)
     wrong = id18[:17] + ("0" if id18[17] != "0" else "1")
     p.out.lowincome_id_override[pid] = wrong
+    p.out.lowincome_id_reason[wrong] = "ID_BAD_CHECK_DIGIT"
     p.enrol(pid, p.case_id(), "低保", "本人", enrol=enrolled)
     p.case("IDENTITY_MISMATCH", "id_invalid", m, wrong, from_anchor(m, MUST))
     # a valid number the hukou does not have

@@ -60,7 +60,9 @@ def test_a_period_outside_the_partitions_is_a_bad_argument_naming_the_range(tmp_
 
 def test_no_verb_prints_the_help_and_version_works(capsys):
     status, printed = _doudi(capsys)
-    assert status == 2 and "usage: doudi" in printed and "{run,generate,demo,ui}" in printed
+    assert (
+        status == 2 and "usage: doudi" in printed and "{run,generate,demo,repair-fit,ui}" in printed
+    )
     with pytest.raises(SystemExit) as done:
         cli.main(["--version"])
     assert done.value.code == 0
@@ -224,3 +226,13 @@ def test_a_held_warehouse_is_waited_for_then_refused_with_who_holds_it(tmp_path,
     assert refused.value.status == preflight.IN_USE
     (problem,) = refused.value.problems
     assert f"is still held by process {stuck.pid}" in problem
+
+
+def test_repair_fit_refuses_a_bad_period_and_a_missing_warehouse(tmp_path, capsys):
+    """A wrong command prints what to fix, not a stack trace."""
+    from orchestration.cli import main
+
+    assert main(["repair-fit", "--period", "2026-13", "--out", str(tmp_path)]) == 2
+    assert "2026-13" in capsys.readouterr().err
+    assert main(["repair-fit", "--period", "2026-10", "--out", str(tmp_path / "none")]) == 2
+    assert "no warehouse" in capsys.readouterr().err

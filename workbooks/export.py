@@ -15,7 +15,7 @@ from crossmatch.context import age_at
 from crossmatch.workdays import WorkCalendar
 from doudi_core.config import Config
 from doudi_core.places import COUNTIES
-from doudi_core.warehouse import append_rows
+from doudi_core.warehouse import append_rows, query_or_empty
 from ingest import identity
 from workbooks.writer import WorkbookJob, workbook_path, write_county_workbook
 
@@ -40,6 +40,62 @@ def workbook_rows(
         rule_name=pl.col("rule_code").replace_strict(names, return_dtype=pl.String),
         sex=pl.when(valid).then(identity.sex(number)),
         age=pl.when(valid).then(age_at(identity.birth_date(number), as_of).cast(pl.Int64)),
+    )
+
+
+def with_repairs(
+    con: duckdb.DuckDBPyConnection, leads: pl.DataFrame, period: str, threshold: float
+) -> pl.DataFrame:
+    """触发依据 of an IDENTITY_MISMATCH lead adds the register person it most likely means
+    (outputs.md), e.g. 疑似公安户籍：张玮 321302…（匹配度 0.97：姓名同音；…），应更正姓名."""
+    suggestions = query_or_empty(
+        con,
+        "vault.repair_suggestions",
+        "SELECT lead_id, id_number AS record_number, name AS record_name, suggested_id_number,"
+        " suggested_name, score, reasons FROM vault.repair_suggestions"
+        " WHERE period = ? AND score >= ?",
+        [period, threshold],
+        {
+            "lead_id": pl.String,
+            "record_number": pl.String,
+            "record_name": pl.String,
+            "suggested_id_number": pl.String,
+            "suggested_name": pl.String,
+            "score": pl.Float64,
+            "reasons": pl.String,
+        },
+    )
+    correction = (
+        pl.when(pl.col("suggested_id_number") == pl.col("record_number"))
+        .then(pl.lit("应更正姓名"))
+        .when(pl.col("suggested_name") == pl.col("record_name"))
+        .then(pl.lit("应更正身份号码"))
+        .otherwise(pl.lit("应更正身份号码和姓名"))
+    )
+    shown = (pl.col("score") * 100).floor() / 100  # 0.999 is shown 0.99, never rounded up
+    text = suggestions.select(
+        "lead_id",
+        repair_text=pl.concat_str(
+            pl.lit("疑似公安户籍："),
+            "suggested_name",
+            pl.lit(" "),
+            "suggested_id_number",
+            pl.lit("（匹配度 "),
+            shown.map_elements(lambda v: f"{v:.2f}", return_dtype=pl.String),
+            pl.lit("："),
+            "reasons",
+            pl.lit("），"),
+            correction,
+        ),
+    )
+    return (
+        leads.join(text, on="lead_id", how="left")
+        .with_columns(
+            evidence=pl.when(pl.col("repair_text").is_not_null())
+            .then(pl.concat_str("evidence", pl.lit("；"), "repair_text"))
+            .otherwise("evidence")
+        )
+        .drop("repair_text")
     )
 
 
@@ -93,6 +149,7 @@ def export_period(
     written_at: dt.datetime,
 ) -> pl.DataFrame:
     """Write one workbook per county that has leads; returns (and records) the audit rows."""
+    leads = with_repairs(con, leads, period, config.raw["repair"]["threshold"])
     rows = workbook_rows(leads, villages(con, period), config, as_of)
     towns = town_names()
     rules = tuple(config.rule(code)["name"] for code in config.rule_codes)  # catalogue order

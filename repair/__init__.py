@@ -1,0 +1,1 @@
+"""Identity repair: who a mismatched low-income record most likely is (outputs.md)."""

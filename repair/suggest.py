@@ -1,0 +1,199 @@
+"""Who each mismatched low-income record most likely is: candidates from the register, their
+pairwise match weights, and one calibrated score per record.
+
+The model weighs one pair at a time; a record has one right answer at most. The score of
+the best candidate is therefore its posterior among all of the record's candidates and
+"none of them": odds_j / (1 + sum of odds), odds = 2^match_weight (prior times Bayes
+factor). Two look-alikes (twins, the same name and birth date in two towns) share the
+probability, so neither reaches the threshold unless something tells them apart.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from repair import model as fs
+from repair.records import Sides, prepare_records, prepare_register
+
+# Each comparison's levels, best first, as Splink numbers them (gamma = count - 1 ... 0).
+LEVELS = {
+    "number": [
+        "身份号码一致",
+        "身份号码一位之差",
+        "身份号码相邻两位颠倒",
+        "出生日期月日颠倒",
+        "出生日期一致",
+        None,
+    ],
+    "name": [
+        "姓名一致",
+        "姓名繁简或异体字",
+        "姓名为拼音",
+        "姓名同音",
+        "姓名一字之差",
+        "同姓",
+        None,
+    ],
+    "sex": ["性别一致", None],
+    "place": [
+        "同户成员{n}人一致",
+        "同户成员1人一致",
+        "同村（社区）",
+        "同乡镇（街道）",
+        "同县（区）",
+        None,
+    ],
+}
+NAME_SHOWN = {"姓名繁简或异体字", "姓名为拼音", "姓名同音", "姓名一字之差"}  # with both names
+PAIR_SCHEMA = {
+    "lead_id": pl.String,
+    "person_key": pl.Int64,
+    "match_weight": pl.Float64,
+    **{f"gamma_{c}": pl.Int32 for c in LEVELS},
+}
+BLOCK_KEYS = [
+    ("id17", "id17"),
+    ("birth8", "birth8"),
+    ("birth8_swapped", "birth8"),
+    ("name_sound", "name_sound"),
+    ("household_no", "household_no"),
+]
+
+
+def candidate_keys(records: pl.DataFrame, register: pl.DataFrame) -> pl.Series:
+    """The register people any blocking rule pairs with a record (as Splink's rules do)."""
+    found = []
+    for left, right in BLOCK_KEYS:
+        on_county = right != "id17" and right != "household_no"
+        keys = [left, "county_code"] if on_county else [left]
+        probe = records.select(keys).drop_nulls().unique()
+        if left != right:
+            probe = probe.rename({left: right})
+        rkeys = [right, "county_code"] if on_county else [right]
+        found.append(register.join(probe, on=rkeys, how="semi").select("person_key"))
+    return pl.concat(found).unique().to_series()
+
+
+def as_model_input(frame: pl.DataFrame, *, records: bool) -> pl.DataFrame:
+    """The columns `repair.model.COLUMNS` names, for either side."""
+    if records:
+        return frame.with_columns(unique_id=pl.col("lead_id"), sex=pl.col("digit_sex"))
+    return frame.with_columns(
+        unique_id=pl.col("person_key").cast(pl.String),
+        other_households=pl.lit([], dtype=pl.List(pl.String)),
+    )
+
+
+def sample_of(register: pl.DataFrame, rows: int, seed: int) -> pl.DataFrame:
+    """A random part of the register for u-probabilities, the same for the same register."""
+    if register.height <= rows:
+        return register
+    return register.sort("person_key").sample(rows, seed=seed)
+
+
+def best_candidates(pairs: pl.DataFrame, records: pl.DataFrame) -> pl.DataFrame:
+    """Per record, the best admissible candidate and its posterior score."""
+    own_rows = records.select("lead_id", "other_members").explode("other_members")
+    pairs = pairs.join(
+        own_rows.rename({"other_members": "person_key"}).with_columns(taken=pl.lit(True)),
+        on=["lead_id", "person_key"],
+        how="left",
+    ).filter(pl.col("taken").is_null())  # another row of the same household already is them
+    odds = pl.lit(2.0).pow(pl.col("match_weight"))
+    return (
+        pairs.with_columns(odds=odds)
+        .with_columns(score=pl.col("odds") / (1 + pl.col("odds").sum().over("lead_id")))
+        .sort(["lead_id", "score", "person_key"], descending=[False, True, False])
+        .group_by("lead_id", maintain_order=True)
+        .first()
+        .drop("odds", "taken")
+    )
+
+
+def _reason_parts(row: dict, record_name: str | None, suggested_name: str | None) -> str:
+    parts = []
+    for comparison, labels in LEVELS.items():
+        gamma = row[f"gamma_{comparison}"]
+        if gamma is None or gamma < 0:
+            continue
+        label = labels[len(labels) - 1 - gamma]
+        if label is None:
+            continue
+        if comparison == "place":
+            label = label.format(n=row["shared_members"])
+        if label in NAME_SHOWN:
+            label = f"{label}（{record_name}/{suggested_name}）"
+        parts.append(label)
+    return "；".join(parts)
+
+
+def reasons(best: pl.DataFrame) -> pl.Series:
+    return pl.Series(
+        "reasons",
+        [
+            _reason_parts(row, row["name"], row["suggested_name"])
+            for row in best.iter_rows(named=True)
+        ],
+        dtype=pl.String,
+    )
+
+
+def suggest(
+    sides: Sides, model: dict | None, repair: dict, only: pl.Series | None = None
+) -> tuple[pl.DataFrame, dict]:
+    """One row per mismatched record (or per lead of `only`): its best candidate, even below
+    the threshold, and the score. Fits the model first when none is given (returned for
+    storing; fitting sees every record)."""
+    records = prepare_records(sides)
+    living = prepare_register(sides.register.filter(pl.col("living")), full=False)
+    keys = candidate_keys(records, living)
+    candidates = prepare_register(
+        sides.register.filter(pl.col("person_key").is_in(keys.implode())), full=True
+    )
+    left = as_model_input(records, records=True)
+    right = as_model_input(candidates, records=False)
+    if model is None:
+        prior = repair["prior_has_match"] / max(living.height, 1)
+        sample = prepare_register(
+            sample_of(
+                sides.register.filter(pl.col("living")), repair["sample_rows"], repair["seed"]
+            ),
+            full=True,
+        )
+        model = fs.fit(left, as_model_input(sample, records=False), right, prior, repair["seed"])
+    if only is not None:
+        records = records.filter(pl.col("lead_id").is_in(only.implode()))
+        left = left.filter(pl.col("lead_id").is_in(only.implode()))
+    pairs = fs.score_pairs(left, right, model) if records.height and right.height else None
+    base = records.select("lead_id", "household_id", "id_number", "name", "other_households")
+    if pairs is None:
+        pairs = pl.DataFrame(schema=PAIR_SCHEMA)
+    best = best_candidates(pairs, records)
+    out = base.join(best, on="lead_id", how="left").join(
+        candidates.select(
+            "person_key",
+            pl.col("id_number").alias("suggested_id_number"),
+            pl.col("name").alias("suggested_name"),
+            pl.col("household_no").alias("candidate_household"),
+        ),
+        on="person_key",
+        how="left",
+    )
+    shared = (
+        out.select("lead_id", "other_households", "candidate_household")
+        .explode("other_households")
+        .group_by("lead_id")
+        .agg(shared_members=(pl.col("other_households") == pl.col("candidate_household")).sum())
+    )
+    out = out.join(shared, on="lead_id", how="left")
+    return out.with_columns(reasons=reasons(out)).select(
+        "lead_id",
+        "household_id",
+        "id_number",
+        "name",
+        pl.col("person_key").alias("suggested_person_key"),
+        "suggested_id_number",
+        "suggested_name",
+        "score",
+        pl.when(pl.col("person_key").is_not_null()).then("reasons").alias("reasons"),
+    ), model
