@@ -15,17 +15,21 @@ NO_ANSWER = ("no_answer", "no_answer_lookalike")
 
 
 def labelled(suggestions: pl.DataFrame, truth: pl.DataFrame, threshold: float) -> pl.DataFrame:
-    """Each planted record with what was suggested for it (at or above `threshold`)."""
-    made = suggestions.filter(pl.col("score") >= threshold).select(
-        pl.col("id_number").alias("lead_id_number"), "suggested_id_number", "score"
+    """Each planted record with what was suggested for it (at or above `threshold`), matched
+    on the number and name as on the lead (a record without a number has only its name)."""
+    keys = ["lead_id_number", "delivered_name"]
+    on_lead = suggestions.select(
+        pl.col("id_number").fill_null("").alias("lead_id_number"),
+        pl.col("name").alias("delivered_name"),
+        "suggested_id_number",
+        "score",
     )
-    rows = truth.join(
-        suggestions.select(pl.col("id_number").alias("lead_id_number"))
-        .unique()
-        .with_columns(listed=pl.lit(True)),
-        on="lead_id_number",
-        how="left",
-    ).join(made.unique("lead_id_number"), on="lead_id_number", how="left")
+    made = on_lead.filter(pl.col("score") >= threshold).unique(keys)
+    rows = (
+        truth.with_columns(pl.col("lead_id_number").fill_null(""))
+        .join(on_lead.select(keys).unique().with_columns(listed=pl.lit(True)), on=keys, how="left")
+        .join(made, on=keys, how="left")
+    )
     return rows.with_columns(
         listed=pl.col("listed").fill_null(False),
         answerable=pl.col("true_id_number").is_not_null(),
@@ -91,7 +95,9 @@ def baseline(con: duckdb.DuckDBPyConnection, period: str) -> pl.DataFrame:
     birth date its number's digits give; else, among people of the exact name, the one whose
     number is nearest (at most two edits, no tie). Score 1 for every suggestion."""
     sides = read_sides(con, period)
-    records = prepare_records(sides).select("lead_id", "id_number", "name_clean", "id17", "birth8")
+    records = prepare_records(sides).select(
+        "lead_id", "id_number", "name", "name_clean", "id17", "birth8"
+    )
     register = (
         sides.register.filter(pl.col("living"))
         .with_columns(
@@ -125,7 +131,7 @@ def baseline(con: duckdb.DuckDBPyConnection, period: str) -> pl.DataFrame:
         ]
     )
     return (
-        records.select("lead_id", "id_number")
+        records.select("lead_id", "id_number", "name")
         .join(chosen, on="lead_id", how="left")
         .with_columns(score=pl.when(pl.col("suggested_id_number").is_not_null()).then(pl.lit(1.0)))
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import math
 
 import duckdb
 import polars as pl
@@ -22,6 +23,7 @@ from splink.blocking_rule_library import CustomRule
 COLUMNS = [
     "unique_id",
     "id17",
+    "id_valid",
     "id17_swapped",
     "birth8",
     "birth8_swapped",
@@ -37,7 +39,10 @@ COLUMNS = [
     "household_no",
     "other_households",
 ]
-RECORDS, REGISTER = "a_records", "b_register"  # Splink puts the first on the left
+RECORDS, REGISTER = "a_records", "b_register"
+BIRTHDAY = 1 / (
+    80 * 365
+)  # two people of the city sharing a birth date  # Splink puts the first on the left
 
 
 def _same_length_hamming(col: str, distance: int) -> str:
@@ -61,12 +66,18 @@ SHARED = (  # (the first term names both columns outside the lambdas: Splink rea
 )
 
 
-def _level(creator, label: str, m: float, u: float, *, fixed_m: bool = False):
+def _level(
+    creator, label: str, m: float, u: float, *, fixed_m: bool = False, fixed_u: bool = False
+):
     """A level with starting values: random sampling replaces u, and EM m, where the data
     shows the level (a level too rare for random pairs, two people sharing a number, keeps
-    its u). `fixed_m`: the error model's value, kept (see docs/decisions.md)."""
+    its u). `fixed_m`, `fixed_u`: stated values, kept (see docs/decisions.md)."""
     return creator.configure(
-        label_for_charts=label, m_probability=m, u_probability=u, fix_m_probability=fixed_m
+        label_for_charts=label,
+        m_probability=m,
+        u_probability=u,
+        fix_m_probability=fixed_m,
+        fix_u_probability=fixed_u,
     )
 
 
@@ -83,7 +94,7 @@ def comparisons() -> list:
         output_column_name="number",
         comparison_levels=[
             cll.NullLevel("id17"),
-            _level(cll.ExactMatchLevel("id17"), "exact", 0.55, 1e-8, fixed_m=True),
+            _level(cll.ExactMatchLevel("id17"), "exact", 0.6, 1e-8, fixed_m=True),
             _level(custom(_same_length_hamming("id17", 1)), "one_digit", 0.2, 1e-7, fixed_m=True),
             _level(
                 custom("damerau_levenshtein(id17_l, id17_r) = 1"),
@@ -99,8 +110,29 @@ def comparisons() -> list:
                 1e-8,
                 fixed_m=True,
             ),
-            _level(custom("birth8_l = birth8_r"), "same_birth_date", 0.1, 3e-5, fixed_m=True),
-            _else(0.03, 1.0, fixed_m=True),
+            _level(custom(_same_length_hamming("id17", 2)), "two_digits", 0.03, 1e-6, fixed_m=True),
+            # a damaged number far from the candidate's still carries the birth date; a valid
+            # one far from it is almost always somebody else's real number (a typo makes a
+            # valid number one time in eleven, and then one digit from the right one). The
+            # two levels split on the record, not the pair: m is conditional on the record's
+            # kind, and u is the same birthday coincidence for both (1 / 80 years of days)
+            _level(
+                custom("birth8_l = birth8_r AND NOT (id_valid_l AND id_valid_r)"),
+                "same_birth_date",
+                0.02,
+                BIRTHDAY,
+                fixed_m=True,
+                fixed_u=True,
+            ),
+            _level(
+                custom("birth8_l = birth8_r"),
+                "same_birth_date_valid_number",
+                0.002,
+                BIRTHDAY,
+                fixed_m=True,
+                fixed_u=True,
+            ),
+            _else(0.028, 1.0, fixed_m=True),
         ],
     )
     name = cl.CustomComparison(
@@ -223,6 +255,25 @@ def fit(
         )
         model = linker.misc.save_model_to_json()
     model["probability_two_random_records_match"] = prior
+    return monotone(model)
+
+
+def monotone(model: dict) -> dict:
+    """No partial agreement weighs more than the agreement above it, less one bit (a
+    homophone never outweighs the exact name). Fellegi-Sunter does not order the levels: a
+    level rare among random pairs (homophones that are not the same name) gets a large Bayes
+    factor, and EM fed by the records' own errors can make it larger than the exact one's."""
+    for comparison in model["comparisons"]:
+        ceiling = math.inf
+        for level in comparison["comparison_levels"]:
+            if level.get("is_null_level"):
+                continue
+            m, u = level["m_probability"], level["u_probability"]
+            weight = math.log2(m / u)
+            if weight > ceiling:
+                level["m_probability"] = u * 2**ceiling
+                weight = ceiling
+            ceiling = weight - 1
     return model
 
 

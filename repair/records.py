@@ -26,14 +26,17 @@ def _latest(table: str, column: str = "period") -> str:
 
 
 def mismatched(con: duckdb.DuckDBPyConnection, period: str) -> pl.DataFrame:
-    """The low-income record behind each listed IDENTITY_MISMATCH lead, as delivered."""
+    """The low-income record behind each listed IDENTITY_MISMATCH lead, as delivered;
+    `number_valid`: its number passed validation (it is only not in the register)."""
     return con.sql(
         f"""
         WITH rows AS (
-            SELECT household_id, person_key, town_code, county_code, village
+            SELECT household_id, person_key, town_code, county_code, village,
+                   true AS number_valid
             FROM ingested.lowincome WHERE period = {_latest("ingested.lowincome")}
             UNION ALL
-            SELECT household_id, person_key, town_code, county_code, village
+            SELECT household_id, person_key, town_code, county_code, village,
+                   false AS number_valid
             FROM ingested.lowincome_invalid_ids
             WHERE period = {_latest("ingested.lowincome_invalid_ids")}
         ),
@@ -43,7 +46,7 @@ def mismatched(con: duckdb.DuckDBPyConnection, period: str) -> pl.DataFrame:
             QUALIFY row_number() OVER (PARTITION BY person_key ORDER BY period DESC) = 1
         )
         SELECT s.lead_id, s.person_key, s.household_id, i.id_number, n.name,
-               r.town_code, r.county_code, r.village
+               r.town_code, r.county_code, r.village, r.number_valid
         FROM leads.lead_states s
         LEFT JOIN (SELECT DISTINCT ON (household_id, person_key) * FROM rows) r
             USING (household_id, person_key)

@@ -22,6 +22,8 @@ LEVELS = {
         "身份号码一位之差",
         "身份号码相邻两位颠倒",
         "出生日期月日颠倒",
+        "身份号码两位之差",
+        "出生日期一致",
         "出生日期一致",
         None,
     ],
@@ -77,9 +79,14 @@ def candidate_keys(records: pl.DataFrame, register: pl.DataFrame) -> pl.Series:
 def as_model_input(frame: pl.DataFrame, *, records: bool) -> pl.DataFrame:
     """The columns `repair.model.COLUMNS` names, for either side."""
     if records:
-        return frame.with_columns(unique_id=pl.col("lead_id"), sex=pl.col("digit_sex"))
+        return frame.with_columns(
+            unique_id=pl.col("lead_id"),
+            sex=pl.col("digit_sex"),
+            id_valid=pl.col("number_valid").fill_null(False),
+        )
     return frame.with_columns(
         unique_id=pl.col("person_key").cast(pl.String),
+        id_valid=pl.lit(True),
         other_households=pl.lit([], dtype=pl.List(pl.String)),
     )
 

@@ -126,17 +126,21 @@ class Planter:
         mother: str | None = None,
         name: str | None = None,
         exact_birth: bool = False,
+        sequence: int | None = None,
     ) -> tuple[int, str]:
         region = region or self.town[:6]
         if not exact_birth:  # spread birthdays; only ever older
             birth -= dt.timedelta(days=(self._pid * 37) % 211)
         birth8 = birth.strftime("%Y%m%d")
         start = 901 if sex == "男" else 902
-        used = self._seq.get((region, birth8), -1)
-        seq = max(start, used + 1)
-        if seq % 2 != start % 2:
-            seq += 1
-        self._seq[(region, birth8)] = seq
+        if sequence is None:  # the next free one (twins registered together are adjacent)
+            used = self._seq.get((region, birth8), -1)
+            seq = max(start, used + 1)
+            if seq % 2 != start % 2:
+                seq += 1
+            self._seq[(region, birth8)] = seq
+        else:  # a given one (its parity is the sex's)
+            seq = sequence + (sequence % 2 != start % 2)
         id18 = region + birth8 + f"{seq:03d}"
         id18 += idcard.check_char(id18)
         self._pid += 1

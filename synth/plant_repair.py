@@ -28,6 +28,7 @@ KINDS = [
     "variant",  # a character in its traditional or variant form
     "pinyin",  # the name typed in pinyin
     "homophone_and_digit",  # both the name and the number wrong
+    "number_missing",  # no number at all: the name, the place and the household only
     "no_answer",  # the person is not in the register at all
     "no_answer_lookalike",  # ... while someone of the same name and birth date is
     "control",  # correct, with a twin in the register: must raise nothing
@@ -162,8 +163,6 @@ VARIANTS = {
     "韩": "韓",
     "冯": "馮",
     "邓": "鄧",
-    "萍": "蘋",
-    "玲": "玪",
     "龙": "龍",
     "贺": "賀",
     "顾": "顧",
@@ -218,6 +217,8 @@ def lead_number(delivered: str) -> str:
 
 def reason(delivered: str) -> str | None:
     """The quarantine reason the contract gives the delivered number, None when valid."""
+    if not delivered:
+        return "ID_MISSING"
     if len(delivered) == 15:
         return None if valid_date("19" + delivered[6:12]) else "ID_BAD_BIRTH_DATE"
     if not valid_date(delivered[6:14]):
@@ -314,11 +315,24 @@ class RepairPlanter:
         return hh
 
     def _lookalike_elsewhere(self, name: str, sex: str, birth: dt.date) -> None:
-        """The same name and birth date in a town of another county."""
+        """The same name and birth date in another town, of the same county half the time.
+        Registered by another police station: a sequence number of its own (500-899, where
+        neither the background nor the other planted people are)."""
         here = self.p.town
-        while self.p.town[:6] == here[:6]:
+        same_county = self.rng.random() < 0.5
+        for _ in range(len(self.p.towns)):  # (bounded: the towns the cycle reaches)
             self.p.next_town()
-        self.p.person(self._household(), "户主", sex, birth, exact_birth=True, name=name)
+            if self.p.town != here and (self.p.town[:6] == here[:6]) == same_county:
+                break
+        self.p.person(
+            self._household(),
+            "户主",
+            sex,
+            birth,
+            exact_birth=True,
+            name=name,
+            sequence=int(self.rng.integers(500, 900)),
+        )
         self.p.town = here
 
     def plant(self, kind: str) -> None:
@@ -407,6 +421,8 @@ class RepairPlanter:
                 delivered_id = wrong_number(id18, rng)
         elif kind == "day_month_swapped":
             delivered_id = id18[:10] + id18[12:14] + id18[10:12] + id18[14:]
+        elif kind == "number_missing":
+            delivered_id = ""
         if kind in ("homophone", "homophone_and_digit"):
             delivered_name = _replace_one(name, HOMOPHONES, rng, given_only=True)
         elif kind == "variant":

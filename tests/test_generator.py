@@ -68,6 +68,7 @@ def test_generated_numbers_carry_valid_check_digits(tiny_city):
                         "digit_swap",
                         "day_month_swapped",
                         "homophone_and_digit",
+                        "number_missing",
                     )
                 ]
             )

@@ -3,6 +3,8 @@ names, digit errors), and the suggestion rules of outputs.md on hand-built recor
 
 from __future__ import annotations
 
+import math
+
 import polars as pl
 import pytest
 
@@ -74,8 +76,10 @@ def _side(rows: list[dict], *, records: bool) -> pl.DataFrame:
     }
     frame = pl.DataFrame([{**base, **r} for r in rows])
     frame = number_forms(name_forms(frame), "id_number")
-    if records:
-        return as_model_input(frame.with_columns(lead_id=pl.col("key")), records=True)
+    if records:  # numbers not valid: these records were quarantined for them
+        return as_model_input(
+            frame.with_columns(lead_id=pl.col("key"), number_valid=pl.lit(False)), records=True
+        )
     return as_model_input(
         frame.with_columns(person_key=pl.col("key").cast(pl.Int64), sex=pl.col("digit_sex")),
         records=False,
@@ -90,10 +94,8 @@ LEVELS = {
     ("32130219801206901X", "张伟", "32130219800612901X", "張偉"): ("day_month_swapped", "variant"),
     ("32130219800612901X", "Zhang Wei", "32130219800612901X", "张伟"): ("exact", "pinyin_typed"),
     ("32130219800612901X", "张玮", "32130219800612901X", "张伟"): ("exact", "homophone"),
-    ("32130219800612955X", "张杰", "32130219800612901X", "张伟"): (
-        "same_birth_date",
-        "one_character",
-    ),
+    ("32130219800612955X", "张杰", "32130219800612901X", "张伟"): ("two_digits", "one_character"),
+    ("32130219800612777X", "张伟", "32130219800612901X", "张伟"): ("same_birth_date", "exact"),
 }
 
 
@@ -139,7 +141,12 @@ def register_frame(rows: list[dict]) -> pl.DataFrame:
 
 
 def sides(records: list[dict], register: list[dict], members: list[tuple]) -> Sides:
-    base = {"town_code": "321302001", "county_code": "321302", "village": "新庄村"}
+    base = {
+        "town_code": "321302001",
+        "county_code": "321302",
+        "village": "新庄村",
+        "number_valid": False,
+    }
     recs = pl.DataFrame([{**base, **r} for r in records]).with_columns(
         pl.col("person_key").cast(pl.Int64)
     )
@@ -289,3 +296,50 @@ def test_twins_who_look_the_same_share_the_probability(model):
     )
     out, _ = suggest(s, model, SETTINGS)
     assert 0.3 < out["score"][0] < 0.9  # each would be near certain alone
+
+
+def test_a_valid_number_is_not_given_to_a_namesake_born_the_same_day(model):
+    """outputs.md: 'No suggestion is better than a wrong one.' A valid number not in the
+    register (someone registered elsewhere) is not a typo of a namesake's quite different
+    number, however well the name and the birth date agree."""
+    namesake = {
+        "person_key": 1,
+        "id_number": "32130219800612777X",
+        "name": "张伟",
+        "household_no": "H7",
+        "town_code": "321302005",
+        "village": "东关社区",
+    }
+    record = {
+        "lead_id": "L1",
+        "person_key": 9,
+        "household_id": "F1",
+        "id_number": "41010519800612901X",
+        "name": "张伟",
+    }
+    out, _ = suggest(
+        sides([{**record, "number_valid": True}], [namesake], [("F1", 9)]), model, SETTINGS
+    )
+    valid_score = out["score"][0]
+    out, _ = suggest(
+        sides([{**record, "number_valid": False}], [namesake], [("F1", 9)]), model, SETTINGS
+    )
+    assert valid_score < 0.9 and valid_score < out["score"][0]
+
+
+def test_no_partial_agreement_outweighs_the_full_one():
+    """A homophone must never count for more than the exact name (issue 27: 张伟/张玮 are
+    told apart by the other evidence, not preferred to 张伟/张伟)."""
+    levels = [
+        {"is_null_level": True},
+        {"m_probability": 0.4, "u_probability": 2e-4},  # exact: about 11 bits
+        {"m_probability": 0.2, "u_probability": 4e-5},  # homophone: about 12 bits
+        {"m_probability": 0.1, "u_probability": 0.5},
+    ]
+    model = fs.monotone({"comparisons": [{"comparison_levels": levels}]})
+    weights = [
+        math.log2(lv["m_probability"] / lv["u_probability"])
+        for lv in model["comparisons"][0]["comparison_levels"][1:]
+    ]
+    assert weights[1] == pytest.approx(weights[0] - 1)
+    assert weights[2] < weights[1]
