@@ -118,6 +118,7 @@ def best_candidates(pairs: pl.DataFrame, records: pl.DataFrame) -> pl.DataFrame:
 
 
 def _reason_parts(row: dict, record_name: str | None, suggested_name: str | None) -> str:
+    """The levels the pair agreed at, in Chinese, best first per comparison."""
     parts = []
     for comparison, labels in LEVELS.items():
         gamma = row[f"gamma_{comparison}"]
@@ -130,6 +131,8 @@ def _reason_parts(row: dict, record_name: str | None, suggested_name: str | None
             label = label.format(n=row["shared_members"])
         if label in NAME_SHOWN:
             label = f"{label}（{record_name}/{suggested_name}）"
+        if label == "身份号码一致" and row["id_number"] != row["suggested_id_number"]:
+            label = "身份号码前17位一致（校验位有误）"
         parts.append(label)
     return "；".join(parts)
 

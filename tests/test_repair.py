@@ -343,3 +343,27 @@ def test_no_partial_agreement_outweighs_the_full_one():
     ]
     assert weights[1] == pytest.approx(weights[0] - 1)
     assert weights[2] < weights[1]
+
+
+def test_reasons_say_which_levels_agreed_and_a_wrong_check_character():
+    """outputs.md: reasons in Chinese, e.g. '姓名同音（张伟/张玮）；出生日期一致；同户成员3人一致'."""
+    from repair.suggest import LEVELS, _reason_parts
+
+    def gamma(comparison, label):
+        labels = LEVELS[comparison]
+        return len(labels) - 1 - labels.index(label)
+
+    row = {
+        "gamma_number": gamma("number", "出生日期一致"),
+        "gamma_name": gamma("name", "姓名同音"),
+        "gamma_sex": -1,
+        "gamma_place": gamma("place", "同户成员{n}人一致"),
+        "shared_members": 3,
+        "id_number": "321302198010129015",
+        "suggested_id_number": "321302198010119010",
+    }
+    assert (
+        _reason_parts(row, "张伟", "张玮") == "出生日期一致；姓名同音（张伟/张玮）；同户成员3人一致"
+    )
+    row |= {"gamma_number": gamma("number", "身份号码一致"), "id_number": "321302198010119015"}
+    assert _reason_parts(row, "张伟", "张玮").startswith("身份号码前17位一致（校验位有误）")

@@ -577,3 +577,22 @@ def test_villages_come_from_the_household_else_the_hukou_address(first_run):
                     filled_from_hukou += 1  # not covered: no low-income household
     assert blank == []
     assert filled_from_hukou > 0
+
+
+def test_no_age_or_sex_is_read_from_a_number_whose_birth_digits_are_no_date_of_birth():
+    """An IDENTITY_MISMATCH lead shows the number as delivered (rules.md); digits typed wrong
+    (a birth year 2998) must not print an age of -972 on the caseworker's sheet."""
+    from workbooks.export import workbook_rows
+
+    leads = pl.DataFrame(
+        {
+            "lead_id": ["A", "B"],
+            "rule_code": ["IDENTITY_MISMATCH", "IDENTITY_MISMATCH"],
+            "id_number": ["32130229980323902X", "32130219980323902X"],
+        }
+    )
+    villages = pl.DataFrame(
+        {"lead_id": ["A", "B"], "village": [None, None]}, schema_overrides={"village": pl.String}
+    )
+    rows = workbook_rows(leads, villages, load_config(), dt.date(2026, 10, 31))
+    assert rows["age"].to_list() == [None, 28] and rows["sex"].to_list() == [None, "女"]

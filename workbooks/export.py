@@ -34,12 +34,18 @@ def workbook_rows(
 ) -> pl.DataFrame:
     """The leads file plus what caseworkers see besides: rule name, sex, age, village."""
     names = {code: config.rule(code)["name"] for code in config.rule_codes}
-    valid = pl.col("id_number").str.contains(r"^\d{17}[\dX]$")  # not the as-delivered invalid ones
     number = pl.col("id_number")
+    born = identity.birth_date(number)
+    # not from an as-delivered invalid number whose birth digits are no date a person has
+    valid = (
+        number.str.contains(r"^\d{17}[\dX]$")
+        & (born >= pl.lit(dt.date(1900, 1, 1)))
+        & (born <= pl.lit(as_of))
+    ).fill_null(False)
     return leads.join(villages, on="lead_id", how="left").with_columns(
         rule_name=pl.col("rule_code").replace_strict(names, return_dtype=pl.String),
         sex=pl.when(valid).then(identity.sex(number)),
-        age=pl.when(valid).then(age_at(identity.birth_date(number), as_of).cast(pl.Int64)),
+        age=pl.when(valid).then(age_at(born, as_of).cast(pl.Int64)),
     )
 
 

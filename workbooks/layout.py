@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import polars as pl
 
 RESULTS = [
@@ -75,7 +77,7 @@ def sheet_name(town_code: str | None, town_name: str | None) -> str:
     return name[:31]
 
 
-LINE_POINTS = 15  # a wrapped line of FONT_SIZE text, in the row height's points
+LINE_POINTS = 16  # a wrapped line of FONT_SIZE text (CJK fonts: 1.45 em), in points
 CELL_PADDING_PX = 5
 
 
@@ -87,10 +89,15 @@ def per_line(width: float) -> int:
     return max(int((column_pixels(width) - CELL_PADDING_PX) / tenth_em), 1)
 
 
+UNBROKEN = r"[\x21-\x7E]{12,}"  # an identity number: never split, so it may leave a line short
+
+
 def text_lines(text: str, width: float) -> int:
-    """Lines `text` wraps to in a column of `width`."""
+    """Lines `text` wraps to in a column of `width` (when it wraps, one more per long
+    unbroken run)."""
     tenths = sum(10 if ord(char) > 0x2E7F else 6 for char in text)
-    return max(-(-tenths // per_line(width)), 1)
+    lines = max(-(-tenths // per_line(width)), 1)
+    return lines + len(re.findall(UNBROKEN, text)) if lines > 1 else lines
 
 
 def row_lines(leads: pl.DataFrame) -> pl.Series:
@@ -103,5 +110,8 @@ def row_lines(leads: pl.DataFrame) -> pl.Series:
         columns = 6 * text.str.len_chars() + 4 * text.str.count_matches(r"[^\x00-\x{2E7F}]")
         capacity = per_line(width)
         wrapped = (columns + capacity - 1) // capacity
+        wrapped = (
+            pl.when(wrapped > 1).then(wrapped + text.str.count_matches(UNBROKEN)).otherwise(wrapped)
+        )
         lines.append(pl.when(columns > 0).then(wrapped).otherwise(1).fill_null(1))
     return leads.select(pl.max_horizontal(lines).alias("lines")).to_series()
