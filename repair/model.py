@@ -255,6 +255,7 @@ def fit(
         )
         model = linker.misc.save_model_to_json()
     model["probability_two_random_records_match"] = prior
+    model.pop("linker_uid", None)  # a random id: the same data must give the same model
     return monotone(model)
 
 

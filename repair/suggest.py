@@ -109,7 +109,8 @@ def best_candidates(pairs: pl.DataFrame, records: pl.DataFrame) -> pl.DataFrame:
     odds = pl.lit(2.0).pow(pl.col("match_weight"))
     return (
         pairs.with_columns(odds=odds)
-        .with_columns(score=pl.col("odds") / (1 + pl.col("odds").sum().over("lead_id")))
+        # rounded: DuckDB's parallel sums may differ in the last bits from run to run
+        .with_columns(score=(pl.col("odds") / (1 + pl.col("odds").sum().over("lead_id"))).round(6))
         .sort(["lead_id", "score", "person_key"], descending=[False, True, False])
         .group_by("lead_id", maintain_order=True)
         .first()

@@ -367,3 +367,8 @@ def test_reasons_say_which_levels_agreed_and_a_wrong_check_character():
     )
     row |= {"gamma_number": gamma("number", "身份号码一致"), "id_number": "321302198010119015"}
     assert _reason_parts(row, "张伟", "张玮").startswith("身份号码前17位一致（校验位有误）")
+
+
+def test_the_same_data_fits_the_same_model(model):
+    """Determinism: nothing in the model (the random sample, EM) depends on the run."""
+    assert fitted_model() == model
