@@ -300,11 +300,23 @@ def test_round_trip_closes_answered_leads_and_quarantines_bad_rows(first_run, tm
 def _lines_by_hand(value, width) -> int:
     """Wrapped lines of one cell: a CJK or full-width character is an em wide, any other
     0.6 em; a column of width w is 7w + 5 pixels (Excel's), less 5 of padding, and an em of
-    11-point text is 11 × 96 / 72 pixels."""
+    11-point text is 11 × 96 / 72 pixels. A cell that wraps needs one line more for each run
+    of 12 or more ASCII letters and digits (an identity number moves to a new line whole; a
+    lead number breaks at its hyphens)."""
     text = "" if value is None else str(value)
     ems = sum(1 if ord(ch) > 0x2E7F else 0.6 for ch in text)
     per_line_ems = int((int(width * 7 + 0.5) + 5 - 5) / (11 * 96 / 72 / 10)) / 10
-    return max(1, -(-round(ems * 10) // round(per_line_ems * 10)))
+    lines = max(1, -(-round(ems * 10) // round(per_line_ems * 10)))
+    if lines == 1:
+        return lines
+    runs, run = 0, 0
+    for ch in text + "\n":
+        if ch.isascii() and ch.isalnum():
+            run += 1
+        else:
+            runs += run >= 12
+            run = 0
+    return lines + runs
 
 
 _CELL = st.one_of(

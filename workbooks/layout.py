@@ -89,7 +89,7 @@ def per_line(width: float) -> int:
     return max(int((column_pixels(width) - CELL_PADDING_PX) / tenth_em), 1)
 
 
-UNBROKEN = r"[\x21-\x7E]{12,}"  # an identity number: never split, so it may leave a line short
+UNBROKEN = r"[0-9A-Za-z]{12,}"  # an identity number: never split, so it may leave a line short
 
 
 def text_lines(text: str, width: float) -> int:
