@@ -99,7 +99,7 @@ def baseline(con: duckdb.DuckDBPyConnection, period: str) -> pl.DataFrame:
         "lead_id", "id_number", "name", "name_clean", "id17", "birth8"
     )
     register = (
-        sides.register.filter(pl.col("living"))
+        sides.register.living_names()
         .with_columns(
             name_clean=pl.col("name").str.replace_all(r"\s", ""),
             id17=pl.col("id_number").str.slice(0, 17),

@@ -10,6 +10,7 @@ import polars as pl
 
 from repair.digits import number_forms
 from repair.names import name_forms
+from repair.register import Register
 
 RULE = "IDENTITY_MISMATCH"
 
@@ -17,7 +18,7 @@ RULE = "IDENTITY_MISMATCH"
 @dataclass(frozen=True)
 class Sides:
     records: pl.DataFrame  # one row per IDENTITY_MISMATCH lead listed in the period
-    register: pl.DataFrame  # the hukou snapshot: one row per person, living or not
+    register: Register  # the hukou snapshot, in DuckDB
     household_members: pl.DataFrame  # household_id, person_key of every low-income row
 
 
@@ -59,36 +60,6 @@ def mismatched(con: duckdb.DuckDBPyConnection, period: str) -> pl.DataFrame:
     ).pl()
 
 
-def register(con: duckdb.DuckDBPyConnection, period: str) -> pl.DataFrame:
-    """The hukou snapshot with numbers and names; `living` is false for the *deceased*
-    (hukou 死亡, or a funeral record up to the period)."""
-    cremated = (
-        "SELECT DISTINCT person_key FROM ingested.funeral WHERE delivery_period <= $period"
-        if _exists(con, "ingested", "funeral")
-        else "SELECT NULL::VARCHAR AS person_key WHERE false"
-    )
-    return con.sql(
-        f"""
-        WITH hukou AS (
-            SELECT * FROM ingested.hukou WHERE period = {_latest("ingested.hukou")}
-        ),
-        names AS (
-            SELECT person_key, name FROM vault.people
-            WHERE source = 'hukou' AND period = {_latest("ingested.hukou")}
-        ),
-        cremated AS ({cremated})
-        SELECT h.person_key, i.id_number, n.name, h.sex, h.household_no, h.town_code,
-               h.county_code, h.village,
-               h.status <> '死亡' AND c.person_key IS NULL AS living
-        FROM hukou h
-        JOIN vault.identities i USING (person_key)
-        LEFT JOIN names n USING (person_key)
-        LEFT JOIN cremated c USING (person_key)
-        """,
-        params={"period": period},
-    ).pl()
-
-
 def household_members(con: duckdb.DuckDBPyConnection, period: str) -> pl.DataFrame:
     return con.sql(
         f"""
@@ -102,23 +73,21 @@ def household_members(con: duckdb.DuckDBPyConnection, period: str) -> pl.DataFra
     ).pl()
 
 
-def _exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    found = con.sql(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-        params=[schema, table],
-    ).fetchall()
-    return bool(found[0][0])
-
-
 def read_sides(con: duckdb.DuckDBPyConnection, period: str) -> Sides:
-    return Sides(mismatched(con, period), register(con, period), household_members(con, period))
+    return Sides(
+        mismatched(con, period),
+        Register.from_warehouse(con, period),
+        household_members(con, period),
+    )
 
 
 def prepare_records(sides: Sides) -> pl.DataFrame:
     """The mismatched records with the forms compared, and the 户号 their household's other
     members have in the register (the strongest evidence there is)."""
     members = sides.household_members.join(
-        sides.register.select("person_key", "household_no"), on="person_key", how="inner"
+        sides.register.households(sides.household_members["person_key"]),
+        on="person_key",
+        how="inner",
     )
     records = sides.records
     others = (

@@ -130,16 +130,14 @@ def reusable(sides: Sides, previous: pl.DataFrame, version: str) -> pl.DataFrame
     whose suggested person is still a living candidate; the household's membership must
     also be the same (it is evidence)."""
     records = fingerprints(sides)
-    living = sides.register.filter(pl.col("living")).select(
-        pl.col("person_key").alias("suggested_person_key")
-    )
     kept = previous.filter(pl.col("model_version") == version).join(
         records.select("lead_id", "fingerprint"), on=["lead_id", "fingerprint"], how="semi"
     )
+    living = sides.register.living_keys(kept["suggested_person_key"].drop_nulls())
     still = pl.concat(
         [
             kept.filter(pl.col("suggested_person_key").is_null()),
-            kept.join(living, on="suggested_person_key", how="semi"),
+            kept.filter(pl.col("suggested_person_key").is_in(living.implode())),
         ]
     )
     taken = sides.household_members.rename({"person_key": "suggested_person_key"}).join(

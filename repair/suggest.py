@@ -62,20 +62,6 @@ BLOCK_KEYS = [
 ]
 
 
-def candidate_keys(records: pl.DataFrame, register: pl.DataFrame) -> pl.Series:
-    """The register people any blocking rule pairs with a record (as Splink's rules do)."""
-    found = []
-    for left, right in BLOCK_KEYS:
-        on_county = right != "id17" and right != "household_no"
-        keys = [left, "county_code"] if on_county else [left]
-        probe = records.select(keys).drop_nulls().unique()
-        if left != right:
-            probe = probe.rename({left: right})
-        rkeys = [right, "county_code"] if on_county else [right]
-        found.append(register.join(probe, on=rkeys, how="semi").select("person_key"))
-    return pl.concat(found).unique().to_series()
-
-
 def as_model_input(frame: pl.DataFrame, *, records: bool) -> pl.DataFrame:
     """The columns `repair.model.COLUMNS` names, for either side."""
     if records:
@@ -89,13 +75,6 @@ def as_model_input(frame: pl.DataFrame, *, records: bool) -> pl.DataFrame:
         id_valid=pl.lit(True),
         other_households=pl.lit([], dtype=pl.List(pl.String)),
     )
-
-
-def sample_of(register: pl.DataFrame, rows: int, seed: int) -> pl.DataFrame:
-    """A random part of the register for u-probabilities, the same for the same register."""
-    if register.height <= rows:
-        return register
-    return register.sort("person_key").sample(rows, seed=seed)
 
 
 def best_candidates(pairs: pl.DataFrame, records: pl.DataFrame) -> pl.DataFrame:
@@ -156,25 +135,27 @@ def suggest(
     the threshold, and the score. Fits the model first when none is given (returned for
     storing; fitting sees every record)."""
     records = prepare_records(sides)
-    living = prepare_register(sides.register.filter(pl.col("living")), full=False)
-    keys = candidate_keys(records, living)
-    candidates = prepare_register(
-        sides.register.filter(pl.col("person_key").is_in(keys.implode())), full=True
+    if only is not None:
+        records = records.filter(pl.col("lead_id").is_in(only.implode()))
+    probe = records.select(
+        "lead_id",
+        "id17",
+        "birth8",
+        "birth8_swapped",
+        "name_sound",
+        "county_code",
+        "household_no",
     )
+    keys = sides.register.candidate_keys(probe)
+    candidates = prepare_register(sides.register.rows(keys), full=True)
     left = as_model_input(records, records=True)
     right = as_model_input(candidates, records=False)
     if model is None:
-        prior = repair["prior_has_match"] / max(living.height, 1)
+        prior = repair["prior_has_match"] / max(sides.register.living_count(), 1)
         sample = prepare_register(
-            sample_of(
-                sides.register.filter(pl.col("living")), repair["sample_rows"], repair["seed"]
-            ),
-            full=True,
+            sides.register.sample(repair["sample_rows"], repair["seed"]), full=True
         )
         model = fs.fit(left, as_model_input(sample, records=False), right, prior, repair["seed"])
-    if only is not None:
-        records = records.filter(pl.col("lead_id").is_in(only.implode()))
-        left = left.filter(pl.col("lead_id").is_in(only.implode()))
     pairs = fs.score_pairs(left, right, model) if records.height and right.height else None
     base = records.select("lead_id", "household_id", "id_number", "name", "other_households")
     if pairs is None:

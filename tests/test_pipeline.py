@@ -302,3 +302,23 @@ def test_suggestions_reach_the_workbook_but_never_the_lead_history(run):
             "SELECT count(*) FROM leads.lead_states WHERE evidence LIKE '%疑似公安户籍%'"
         ).fetchall()[0][0]
     assert leaked == 0
+
+
+def test_a_routine_months_reused_suggestions_equal_scoring_every_record_again(run):
+    """issue 27: a routine month scores only new or changed mismatches and reuses the
+    suggestions of continuing ones; what it reuses must be what scoring again would give."""
+    from repair.records import read_sides
+    from repair.step import latest_model
+    from repair.suggest import suggest
+
+    out, _ = run
+    config = load_config().raw["repair"]
+    with duckdb.connect(str(out / "warehouse.duckdb")) as con:
+        stored = con.sql(
+            "SELECT lead_id, suggested_person_key, score, reasons FROM vault.repair_suggestions "
+            "WHERE period = '2026-10' ORDER BY lead_id"
+        ).pl()
+        _, model = latest_model(con)
+        again, _ = suggest(read_sides(con, "2026-10"), model, config)
+    again = again.select("lead_id", "suggested_person_key", "score", "reasons").sort("lead_id")
+    assert stored.height > 50 and stored.equals(again)

@@ -12,6 +12,7 @@ from repair import model as fs
 from repair.digits import number_forms
 from repair.names import name_forms
 from repair.records import Sides
+from repair.register import Register
 from repair.suggest import as_model_input, suggest
 
 SETTINGS = {"prior_has_match": 0.9, "sample_rows": 1000, "seed": 1, "threshold": 0.9}
@@ -152,7 +153,7 @@ def sides(records: list[dict], register: list[dict], members: list[tuple]) -> Si
     )
     return Sides(
         recs,
-        register_frame(register),
+        Register.from_frame(register_frame(register)),
         pl.DataFrame(
             members, schema={"household_id": pl.String, "person_key": pl.Int64}, orient="row"
         ),
