@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         truth = pl.read_csv(data / "truth" / period / "repairs.csv", infer_schema=False)
         with duckdb.connect(str(out / "warehouse.duckdb"), read_only=True) as con:
             scored = con.sql(
-                "SELECT id_number, name, suggested_id_number, score "
+                "SELECT household_id, id_number, name, suggested_id_number, score "
                 "FROM vault.repair_suggestions WHERE period = ?",
                 params=[period],
             ).pl()

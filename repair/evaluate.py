@@ -16,9 +16,11 @@ NO_ANSWER = ("no_answer", "no_answer_lookalike")
 
 def labelled(suggestions: pl.DataFrame, truth: pl.DataFrame, threshold: float) -> pl.DataFrame:
     """Each planted record with what was suggested for it (at or above `threshold`), matched
-    on the number and name as on the lead (a record without a number has only its name)."""
-    keys = ["lead_id_number", "delivered_name"]
+    on the household, number and name as on the lead (a record without a number has only its
+    household and name)."""
+    keys = ["household_id", "lead_id_number", "delivered_name"]
     on_lead = suggestions.select(
+        "household_id",
         pl.col("id_number").fill_null("").alias("lead_id_number"),
         pl.col("name").alias("delivered_name"),
         "suggested_id_number",
@@ -96,7 +98,7 @@ def baseline(con: duckdb.DuckDBPyConnection, period: str) -> pl.DataFrame:
     number is nearest (at most two edits, no tie). Score 1 for every suggestion."""
     sides = read_sides(con, period)
     records = prepare_records(sides).select(
-        "lead_id", "id_number", "name", "name_clean", "id17", "birth8"
+        "lead_id", "household_id", "id_number", "name", "name_clean", "id17", "birth8"
     )
     register = (
         sides.register.living_names()
@@ -131,7 +133,7 @@ def baseline(con: duckdb.DuckDBPyConnection, period: str) -> pl.DataFrame:
         ]
     )
     return (
-        records.select("lead_id", "id_number", "name")
+        records.select("lead_id", "household_id", "id_number", "name")
         .join(chosen, on="lead_id", how="left")
         .with_columns(score=pl.when(pl.col("suggested_id_number").is_not_null()).then(pl.lit(1.0)))
     )

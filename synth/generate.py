@@ -214,6 +214,7 @@ def _write_source(
 
 REPAIR_TRUTH = {  # synth.plant_repair.Label: who each planted identity-repair record is
     "kind": pl.String,
+    "household_id": pl.String,
     "lead_id_number": pl.String,
     "delivered_name": pl.String,
     "true_id_number": pl.String,

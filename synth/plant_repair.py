@@ -192,6 +192,7 @@ ENROLLED = dt.date(2019, 9, 1)  # before every period: the records are in every 
 @dataclass(frozen=True)
 class Label:
     kind: str
+    household_id: str  # 家庭编号 in the low-income database
     lead_id_number: str  # the number the IDENTITY_MISMATCH lead shows
     delivered_name: str
     true_id_number: str | None  # None: nobody in the register is this record
@@ -404,9 +405,9 @@ class RepairPlanter:
             )
         if kind == "no_answer_lookalike" or rng.random() < 0.2:
             self._lookalike_elsewhere(name, sex, birth)
-        self._corrupt(kind, pid, id18, name)
+        self._corrupt(kind, case, pid, id18, name)
 
-    def _corrupt(self, kind: str, pid: int, id18: str, name: str) -> None:
+    def _corrupt(self, kind: str, case: str, pid: int, id18: str, name: str) -> None:
         rng, out = self.rng, self.p.out
         delivered_id, delivered_name = id18, name
         wrong_number = {
@@ -440,7 +441,14 @@ class RepairPlanter:
         shown = lead_number(delivered_id)
         answer = kind not in NO_ANSWER
         self.labels.append(
-            Label(kind, shown, delivered_name, id18 if answer else None, name if answer else None)
+            Label(
+                kind,
+                case,
+                shown,
+                delivered_name,
+                id18 if answer else None,
+                name if answer else None,
+            )
         )
         verdict = MUST_NOT if kind == "control" else MUST
         self.p.case("IDENTITY_MISMATCH", f"repair_{kind}", "2019-09", shown, lambda _q: verdict)
