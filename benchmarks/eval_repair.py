@@ -77,7 +77,7 @@ def plot(points: pl.DataFrame, base: dict, chosen: dict, path: Path, scale: str)
     axes.set_xlim(0, 1.02)
     lowest = min([0.8, base["precision"] or 0.8, *points["precision"].drop_nulls().to_list()])
     axes.set_ylim(lowest - 0.02, 1.005)
-    axes.legend(loc="lower left", fontsize=8)
+    axes.legend(loc="lower right", fontsize=8)
     figure.tight_layout()
     figure.savefig(path)
 
@@ -104,6 +104,10 @@ def main(argv: list[str] | None = None) -> int:
             *("--inbox", str(inbox), "--out", str(out)),
         )
         step_seconds = {p: float(s) for p, s in STEP_LINE.findall(printed)}
+    results_file = ROOT / "results" / f"repair-{args.scale}.json"
+    if not step_seconds and results_file.exists():  # evaluated again without running: keep
+        earlier = json.loads(results_file.read_text(encoding="utf-8")).get("months", {})
+        step_seconds = {p: m.get("repair_step_s") for p, m in earlier.items()}
     threshold = load_config().raw["repair"]["threshold"]
     months = {}
     for period in PERIODS:
