@@ -201,6 +201,14 @@ def model() -> dict:
 
 
 TRUE = "32130219800612901X"
+# a record of 张伟 whose number is one digit off TRUE, in low-income household F1
+ONE_DIGIT_OFF = {
+    "lead_id": "L1",
+    "person_key": 9,
+    "household_id": "F1",
+    "id_number": "32130219800612902X",
+    "name": "张伟",
+}
 SPOUSE = {"person_key": 5, "id_number": "32130219810302902X", "name": "李芳", "sex": "女"}
 
 
@@ -229,15 +237,7 @@ def test_a_homophone_with_the_right_number_suggests_its_holder_correct_the_name(
 def test_a_deceased_person_is_never_a_candidate(model):
     """outputs.md: 'A candidate is a living person of the register (not *deceased*)'."""
     s = sides(
-        [
-            {
-                "lead_id": "L1",
-                "person_key": 9,
-                "household_id": "F1",
-                "id_number": "32130219800612902X",
-                "name": "张伟",
-            }
-        ],
+        [ONE_DIGIT_OFF],
         [{"person_key": 1, "id_number": TRUE, "name": "张伟", "living": False}, SPOUSE],
         [("F1", 9), ("F1", 5)],
     )
@@ -250,13 +250,7 @@ def test_someone_with_their_own_row_in_the_household_is_not_a_candidate(model):
     low-income household is not a candidate for another of its rows.'"""
     s = sides(
         [
-            {
-                "lead_id": "L1",
-                "person_key": 9,
-                "household_id": "F1",
-                "id_number": "32130219800612902X",
-                "name": "张伟",
-            },
+            ONE_DIGIT_OFF,
             {
                 "lead_id": "L2",
                 "person_key": 1,
@@ -279,15 +273,7 @@ def test_twins_who_look_the_same_share_the_probability(model):
     evidence cannot tell apart cannot both be 'probably right' (no suggestion at 0.9)."""
     twin = "32130219800612903X"
     s = sides(
-        [
-            {
-                "lead_id": "L1",
-                "person_key": 9,
-                "household_id": "F1",
-                "id_number": "32130219800612902X",
-                "name": "张伟",
-            }
-        ],
+        [ONE_DIGIT_OFF],
         [
             {"person_key": 1, "id_number": TRUE, "name": "张伟"},
             {"person_key": 2, "id_number": twin, "name": "张伟"},
