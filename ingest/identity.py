@@ -62,6 +62,17 @@ def _chunk_sums() -> tuple[pl.Series, ...]:
     return tuple(tables)
 
 
+def body17(cleaned: pl.Expr) -> pl.Expr:
+    """The 17 digits before the check character of a `clean`ed number: of an 18-character
+    one, or of a 15-digit (pre-1999) one with the century restored; null otherwise."""
+    return (
+        pl.when(cleaned.str.contains(_ID18))
+        .then(cleaned.str.slice(0, 17))
+        .when(cleaned.str.contains(_ID15))
+        .then(pl.concat_str(cleaned.str.slice(0, 6), pl.lit("19"), cleaned.str.slice(6, 9)))
+    )
+
+
 def add_identity(
     frame: pl.LazyFrame,
     raw: str,
@@ -76,15 +87,7 @@ def add_identity(
     as delivered and the quarantine `reason`, computed step by step (no repeated work)."""
     c, body, check, birth = (f"_{id18}_{part}" for part in ("clean", "body", "check", "birth"))
     frame = frame.with_columns(clean(pl.col(raw)).alias(c))
-    is18 = pl.col(c).str.contains(_ID18)
-    is15 = pl.col(c).str.contains(_ID15)
-    frame = frame.with_columns(
-        pl.when(is18)
-        .then(pl.col(c).str.slice(0, 17))
-        .when(is15)
-        .then(pl.concat_str(pl.col(c).str.slice(0, 6), pl.lit("19"), pl.col(c).str.slice(6, 9)))
-        .alias(body)
-    )
+    frame = frame.with_columns(body17(pl.col(c)).alias(body))
     frame = frame.with_columns(
         _check_char(pl.col(body)).alias(check),
         pl.col(body).str.slice(6, 8).str.to_date("%Y%m%d", strict=False).alias(birth),

@@ -81,6 +81,8 @@ def headline(rows: pl.DataFrame) -> dict[str, float | int]:
 def summary_line(repairs_file: Path, truth_file: Path, threshold: float = 0.0) -> str:
     """For the run's summary: the file already holds only the suggestions at the threshold."""
     truth = pl.read_csv(truth_file, infer_schema=False)
+    if "household_id" not in truth.columns:
+        return f"not scored: {truth_file} was written by an older generator (generate again)"
     got = pl.read_parquet(repairs_file).filter(pl.col("score").is_not_null())
     h = headline(labelled(got, truth, threshold))
     precision = "n/a" if h["precision"] is None else f"{h['precision']:.3f}"

@@ -6,8 +6,6 @@ own data, no labels. The fitted model is a JSON document, stored with a version.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import logging
 import math
 
@@ -206,28 +204,11 @@ def settings(prior: float) -> SettingsCreator:
     )
 
 
-class _Quiet(contextlib.AbstractContextManager):
-    """Splink logs every EM iteration at INFO; the run's summary says what matters."""
-
-    def __enter__(self):
-        self._logger = logging.getLogger("splink")
-        self._level = self._logger.level
-        self._logger.setLevel(logging.ERROR)
-        self._stdout = contextlib.redirect_stdout(io.StringIO())
-        self._stdout.__enter__()
-        return self
-
-    def __exit__(self, *exc):
-        self._stdout.__exit__(*exc)
-        self._logger.setLevel(self._level)
-        return False
-
-
 def _linker(con, records: pl.DataFrame, register: pl.DataFrame, model) -> Linker:
     api = DuckDBAPI(connection=con)
     left = api.register(records.select(COLUMNS).to_arrow(), dataset_display_name=RECORDS)
     right = api.register(register.select(COLUMNS).to_arrow(), dataset_display_name=REGISTER)
-    return Linker([left, right], model, log_level=logging.ERROR)
+    return Linker([left, right], model, log_level=logging.ERROR)  # not every EM iteration
 
 
 def fit(
@@ -240,12 +221,12 @@ def fit(
     """u from random record × register pairs (`sample`: a random part of the register), then
     m of the name and the place by EM on the pairs that share a birth date (pairs not chosen
     for agreeing on either)."""
-    with _Quiet(), duckdb.connect() as con:
+    with duckdb.connect() as con:
         con.sql("SET threads = 1")  # the same sample every time: fitting is deterministic
         linker = _linker(con, records, sample, settings(prior))
         linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=seed)
         model = linker.misc.save_model_to_json()
-    with _Quiet(), duckdb.connect() as con:
+    with duckdb.connect() as con:
         con.sql("SET threads = 1")
         linker = _linker(con, records, candidates, model)
         linker.training.estimate_parameters_using_expectation_maximisation(
@@ -281,7 +262,7 @@ def monotone(model: dict) -> dict:
 def score_pairs(records: pl.DataFrame, candidates: pl.DataFrame, model: dict) -> pl.DataFrame:
     """Every blocked pair with its comparison levels and match weight (log2 of the prior odds
     times the Bayes factor)."""
-    with _Quiet(), duckdb.connect() as con:
+    with duckdb.connect() as con:
         linker = _linker(con, records, candidates, model)
         predicted = linker.inference.predict()
         pairs = con.sql(f"SELECT * FROM {predicted.physical_name}").pl()

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import duckdb
 import polars as pl
 
+from crossmatch.inputs import snapshot
+from crossmatch.publish import identify
 from repair.digits import number_forms
 from repair.names import name_forms
 from repair.register import Register
@@ -22,62 +24,40 @@ class Sides:
     household_members: pl.DataFrame  # household_id, person_key of every low-income row
 
 
-def _latest(table: str, column: str = "period") -> str:
-    return f"(SELECT max({column}) FROM {table} WHERE {column} <= $period)"
+LOWINCOME_COLUMNS = ("household_id", "person_key", "town_code", "county_code", "village")
 
 
-def mismatched(con: duckdb.DuckDBPyConnection, period: str) -> pl.DataFrame:
-    """The low-income record behind each listed IDENTITY_MISMATCH lead, as delivered;
-    `number_valid`: its number passed validation (it is only not in the register)."""
-    return con.sql(
-        f"""
-        WITH rows AS (
-            SELECT household_id, person_key, town_code, county_code, village,
-                   true AS number_valid
-            FROM ingested.lowincome WHERE period = {_latest("ingested.lowincome")}
-            UNION ALL
-            SELECT household_id, person_key, town_code, county_code, village,
-                   false AS number_valid
-            FROM ingested.lowincome_invalid_ids
-            WHERE period = {_latest("ingested.lowincome_invalid_ids")}
-        ),
-        names AS (
-            SELECT person_key, name FROM vault.people
-            WHERE source = 'lowincome' AND period <= $period
-            QUALIFY row_number() OVER (PARTITION BY person_key ORDER BY period DESC) = 1
-        )
-        SELECT s.lead_id, s.person_key, s.household_id, i.id_number, n.name,
-               r.town_code, r.county_code, r.village, r.number_valid
-        FROM leads.lead_states s
-        LEFT JOIN (SELECT DISTINCT ON (household_id, person_key) * FROM rows) r
-            USING (household_id, person_key)
-        LEFT JOIN vault.identities i USING (person_key)
-        LEFT JOIN names n USING (person_key)
-        WHERE s.period = $period AND s.rule_code = '{RULE}' AND s.listed_status IS NOT NULL
-        ORDER BY s.lead_id
-        """,
-        params={"period": period},
+def lowincome_rows(con: duckdb.DuckDBPyConnection, period: str) -> pl.DataFrame:
+    """Every member of the latest low-income snapshot, valid number or not (`number_valid`:
+    the number passed validation and is only absent from the register)."""
+    parts = [
+        snapshot(con, table, period, LOWINCOME_COLUMNS).with_columns(number_valid=pl.lit(valid))
+        for table, valid in (("lowincome", True), ("lowincome_invalid_ids", False))
+    ]
+    return pl.concat(parts).unique(
+        ["household_id", "person_key"], keep="first", maintain_order=True
+    )
+
+
+def mismatched(con: duckdb.DuckDBPyConnection, period: str, rows: pl.DataFrame) -> pl.DataFrame:
+    """The low-income record behind each listed IDENTITY_MISMATCH lead, with the number and
+    name the leads file shows (from the vault, as `crossmatch.publish.identify` finds them)."""
+    leads = con.sql(
+        "SELECT lead_id, person_key, household_id FROM leads.lead_states "
+        "WHERE period = ? AND rule_code = ? AND listed_status IS NOT NULL ORDER BY lead_id",
+        params=[period, RULE],
     ).pl()
-
-
-def household_members(con: duckdb.DuckDBPyConnection, period: str) -> pl.DataFrame:
-    return con.sql(
-        f"""
-        SELECT household_id, person_key FROM ingested.lowincome
-        WHERE period = {_latest("ingested.lowincome")}
-        UNION ALL
-        SELECT household_id, person_key FROM ingested.lowincome_invalid_ids
-        WHERE period = {_latest("ingested.lowincome_invalid_ids")}
-        """,
-        params={"period": period},
-    ).pl()
+    return identify(con, leads, period).join(
+        rows, on=["household_id", "person_key"], how="left", maintain_order="left"
+    )
 
 
 def read_sides(con: duckdb.DuckDBPyConnection, period: str) -> Sides:
+    rows = lowincome_rows(con, period)
     return Sides(
-        mismatched(con, period),
+        mismatched(con, period, rows),
         Register.from_warehouse(con, period),
-        household_members(con, period),
+        rows.select("household_id", "person_key"),
     )
 
 
@@ -108,7 +88,6 @@ def prepare_records(sides: Sides) -> pl.DataFrame:
     return number_forms(name_forms(records), "id_number")
 
 
-def prepare_register(register: pl.DataFrame, *, full: bool) -> pl.DataFrame:
-    """The register's forms: the pronunciation for everyone (blocking), the rest only where
-    `full` (the candidates)."""
-    return number_forms(name_forms(register, full=full), "id_number")
+def prepare_register(register: pl.DataFrame) -> pl.DataFrame:
+    """The forms the model compares, for register rows (candidates, or the random sample)."""
+    return number_forms(name_forms(register), "id_number")

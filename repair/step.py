@@ -15,7 +15,7 @@ import polars as pl
 from doudi_core.files import written_atomically
 from doudi_core.warehouse import query_or_empty, replace_rows
 from repair.records import Sides, read_sides
-from repair.suggest import suggest
+from repair.suggest import fit, model_inputs, suggest
 
 MODELS = "vault.repair_models"
 SUGGESTIONS = "vault.repair_suggestions"
@@ -83,8 +83,8 @@ def store_model(con: duckdb.DuckDBPyConnection, period: str, model: dict) -> str
 def fit_model(con: duckdb.DuckDBPyConnection, period: str, settings: dict) -> str:
     """Estimate the model on the period's data and store it as a new version (`doudi
     repair-fit`, and a run that finds no model)."""
-    _, model = suggest(read_sides(con, period), None, settings)
-    return store_model(con, period, model)
+    sides = read_sides(con, period)
+    return store_model(con, period, fit(sides, model_inputs(sides), settings))
 
 
 def fingerprints(sides: Sides) -> pl.DataFrame:

@@ -10,6 +10,8 @@ probability, so neither reaches the threshold unless something tells them apart.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import polars as pl
 
 from repair import model as fs
@@ -128,34 +130,49 @@ def reasons(best: pl.DataFrame) -> pl.Series:
     )
 
 
+@dataclass(frozen=True)
+class ModelInputs:
+    records: pl.DataFrame  # the mismatched records, with the forms compared
+    candidates: pl.DataFrame  # the register people any blocking rule reaches
+    left: pl.DataFrame  # both as Splink's two tables
+    right: pl.DataFrame
+
+
+def model_inputs(sides: Sides, only: pl.Series | None = None) -> ModelInputs:
+    """The records (or the leads of `only`) and their candidates, ready for the model."""
+    records = prepare_records(sides)
+    if only is not None:
+        records = records.filter(pl.col("lead_id").is_in(only.implode()))
+    probe = records.select(
+        "id17", "birth8", "birth8_swapped", "name_sound", "county_code", "household_no"
+    )
+    candidates = prepare_register(sides.register.rows(sides.register.candidate_keys(probe)))
+    return ModelInputs(
+        records,
+        candidates,
+        as_model_input(records, records=True),
+        as_model_input(candidates, records=False),
+    )
+
+
+def fit(sides: Sides, inputs: ModelInputs, repair: dict) -> dict:
+    """The model, estimated on every record's candidates and a random part of the register."""
+    prior = repair["prior_has_match"] / max(sides.register.living_count(), 1)
+    sample = prepare_register(sides.register.sample(repair["sample_rows"], repair["seed"]))
+    return fs.fit(
+        inputs.left, as_model_input(sample, records=False), inputs.right, prior, repair["seed"]
+    )
+
+
 def suggest(
     sides: Sides, model: dict | None, repair: dict, only: pl.Series | None = None
 ) -> tuple[pl.DataFrame, dict]:
     """One row per mismatched record (or per lead of `only`): its best candidate, even below
     the threshold, and the score. Fits the model first when none is given (returned for
     storing; fitting sees every record)."""
-    records = prepare_records(sides)
-    if only is not None:
-        records = records.filter(pl.col("lead_id").is_in(only.implode()))
-    probe = records.select(
-        "lead_id",
-        "id17",
-        "birth8",
-        "birth8_swapped",
-        "name_sound",
-        "county_code",
-        "household_no",
-    )
-    keys = sides.register.candidate_keys(probe)
-    candidates = prepare_register(sides.register.rows(keys), full=True)
-    left = as_model_input(records, records=True)
-    right = as_model_input(candidates, records=False)
-    if model is None:
-        prior = repair["prior_has_match"] / max(sides.register.living_count(), 1)
-        sample = prepare_register(
-            sides.register.sample(repair["sample_rows"], repair["seed"]), full=True
-        )
-        model = fs.fit(left, as_model_input(sample, records=False), right, prior, repair["seed"])
+    inputs = model_inputs(sides, only)
+    model = model or fit(sides, inputs, repair)
+    records, candidates, left, right = inputs.records, inputs.candidates, inputs.left, inputs.right
     pairs = fs.score_pairs(left, right, model) if records.height and right.height else None
     base = records.select("lead_id", "household_id", "id_number", "name", "other_households")
     if pairs is None:

@@ -17,6 +17,7 @@ from doudi_core.config import Config
 from doudi_core.places import COUNTIES
 from doudi_core.warehouse import append_rows, query_or_empty
 from ingest import identity
+from repair.step import correction
 from workbooks.writer import WorkbookJob, workbook_path, write_county_workbook
 
 WORKBOOK_PROCESSES = 2
@@ -57,26 +58,19 @@ def with_repairs(
     suggestions = query_or_empty(
         con,
         "vault.repair_suggestions",
-        "SELECT lead_id, id_number AS record_number, name AS record_name, suggested_id_number,"
-        " suggested_name, score, reasons FROM vault.repair_suggestions"
+        "SELECT lead_id, id_number, name, suggested_id_number, suggested_name, score, reasons"
+        " FROM vault.repair_suggestions"
         " WHERE period = ? AND score >= ?",
         [period, threshold],
         {
             "lead_id": pl.String,
-            "record_number": pl.String,
-            "record_name": pl.String,
+            "id_number": pl.String,
+            "name": pl.String,
             "suggested_id_number": pl.String,
             "suggested_name": pl.String,
             "score": pl.Float64,
             "reasons": pl.String,
         },
-    )
-    correction = (
-        pl.when(pl.col("suggested_id_number") == pl.col("record_number"))
-        .then(pl.lit("应更正姓名"))
-        .when(pl.col("suggested_name") == pl.col("record_name"))
-        .then(pl.lit("应更正身份号码"))
-        .otherwise(pl.lit("应更正身份号码和姓名"))
     )
     shown = (pl.col("score") * 100).floor() / 100  # 0.999 is shown 0.99, never rounded up
     text = suggestions.select(
@@ -90,8 +84,8 @@ def with_repairs(
             shown.map_elements(lambda v: f"{v:.2f}", return_dtype=pl.String),
             pl.lit("："),
             "reasons",
-            pl.lit("），"),
-            correction,
+            pl.lit("），应"),
+            correction(),
         ),
     )
     return (
