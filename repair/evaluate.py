@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from ingest.values import normalise_name
 from repair.records import prepare_records, read_sides
 
 NO_ANSWER = ("no_answer", "no_answer_lookalike")
@@ -105,7 +106,7 @@ def baseline(con: duckdb.DuckDBPyConnection, period: str) -> pl.DataFrame:
     register = (
         sides.register.living_names()
         .with_columns(
-            name_clean=pl.col("name").str.replace_all(r"\s", ""),
+            name_clean=normalise_name(pl.col("name")),
             id17=pl.col("id_number").str.slice(0, 17),
         )
         .with_columns(birth8=pl.col("id17").str.slice(6, 8))

@@ -359,3 +359,22 @@ def test_reasons_say_which_levels_agreed_and_a_wrong_check_character():
 def test_the_same_data_fits_the_same_model(model):
     """Determinism: nothing in the model (the random sample, EM) depends on the run."""
     assert fitted_model() == model
+
+
+def test_the_correction_asked_for_follows_what_differs():
+    """outputs.md: 'When only the name differs … the suggestion then says: correct the name.'"""
+    from repair.step import correction
+
+    rows = pl.DataFrame(
+        {
+            "id_number": [TRUE, "32130219800612902X", "32130219800612902X"],
+            "name": ["张玮", "张伟", "张玮"],
+            "suggested_id_number": [TRUE, TRUE, TRUE],
+            "suggested_name": ["张伟", "张伟", "张伟"],
+        }
+    )
+    assert rows.select(correction())["correction"].to_list() == [
+        "更正姓名",
+        "更正身份号码",
+        "更正身份号码和姓名",
+    ]
