@@ -322,3 +322,25 @@ def test_a_routine_months_reused_suggestions_equal_scoring_every_record_again(ru
         again, _ = suggest(read_sides(con, "2026-10"), model, config)
     again = again.select("lead_id", "suggested_person_key", "score", "reasons").sort("lead_id")
     assert stored.height > 50 and stored.equals(again)
+
+
+def test_repair_records_know_whether_their_number_passed_validation(run, tiny_city):
+    """A valid number absent from the register (someone registered elsewhere) is weighed
+    unlike a damaged one (docs/decisions.md, "Identity repair"): the reader must tell them."""
+    from repair.records import lowincome_rows, mismatched
+
+    out, _ = run
+    with duckdb.connect(str(out / "warehouse.duckdb"), read_only=True) as con:
+        records = mismatched(con, "2026-10", lowincome_rows(con, "2026-10"))
+    truth = pl.read_csv(truth_dir(tiny_city, "2026-10") / "repairs.csv", infer_schema=False)
+    kinds = truth.with_columns(pl.col("lead_id_number").fill_null("")).join(
+        records.select(
+            "household_id",
+            pl.col("id_number").fill_null("").alias("lead_id_number"),
+            pl.col("name").alias("delivered_name"),
+            "number_valid",
+        ),
+        on=["household_id", "lead_id_number", "delivered_name"],
+    )
+    by_kind = dict(kinds.group_by("kind").agg(pl.col("number_valid").unique()).iter_rows())
+    assert by_kind["no_answer"] == [True] and by_kind["number_missing"] == [False]
