@@ -8,6 +8,7 @@ quarantine reason ingest must give them.
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -56,20 +57,31 @@ def _pick(rng: np.random.Generator, n: int, rate: float) -> pl.Series:
     return pl.Series(rng.random(n) < rate)
 
 
-def dirty_ids(frame: pl.DataFrame, column: str, rng, rates: Rates, counts: dict) -> pl.DataFrame:
-    n = frame.height
+def _draws(frame: pl.DataFrame, what: str) -> np.ndarray:
+    """One uniform draw in [0, 1) per row from the row's cells and `what` alone: an export
+    system writes a record the same way every month, so a record delivered again unchanged
+    arrives byte for byte as before (what a routine month reuses)."""
+    cells = frame.select(pl.all().exclude("^_.*$"))
+    return cells.hash_rows(seed=zlib.crc32(what.encode())).to_numpy() / 2.0**64
+
+
+def _stable_pick(frame: pl.DataFrame, what: str, rate: float) -> pl.Series:
+    return pl.Series(_draws(frame, what) < rate)
+
+
+def dirty_ids(frame: pl.DataFrame, column: str, rates: Rates, counts: dict) -> pl.DataFrame:
     col = pl.col(column)
     legacy = (
-        _pick(rng, n, rates.id_legacy15)
+        _stable_pick(frame, f"{column}/legacy", rates.id_legacy15)
         & frame[column].str.slice(6, 2).eq("19").fill_null(False)
         & frame[
             "_expect"
         ].is_null()  # a 15-digit form has no check digit: it would mend a planted error
     )
-    spaces = _pick(rng, n, rates.id_spaces) & ~legacy
-    full = _pick(rng, n, rates.id_fullwidth) & ~legacy & ~spaces
+    spaces = _stable_pick(frame, f"{column}/spaces", rates.id_spaces) & ~legacy
+    full = _stable_pick(frame, f"{column}/fullwidth", rates.id_fullwidth) & ~legacy & ~spaces
     lower = (
-        _pick(rng, n, rates.id_lower_x)
+        _stable_pick(frame, f"{column}/lower", rates.id_lower_x)
         & frame[column].str.ends_with("X").fill_null(False)
         & ~legacy
     )
@@ -77,7 +89,8 @@ def dirty_ids(frame: pl.DataFrame, column: str, rng, rates: Rates, counts: dict)
     counts["id_spaces"] = counts.get("id_spaces", 0) + int(spaces.sum())
     counts["id_fullwidth"] = counts.get("id_fullwidth", 0) + int(full.sum())
     counts["id_lower_x"] = counts.get("id_lower_x", 0) + int(lower.sum())
-    gap = pl.Series(rng.choice(np.array([" ", "\u3000", "  "]), size=n))
+    gaps = np.array([" ", "\u3000", "  "])
+    gap = pl.Series(gaps[(_draws(frame, f"{column}/gap") * len(gaps)).astype(int)])
     return frame.with_columns(
         pl.when(legacy)
         .then(pl.concat_str(col.str.slice(0, 6), col.str.slice(8, 9)))
@@ -93,13 +106,13 @@ def dirty_ids(frame: pl.DataFrame, column: str, rng, rates: Rates, counts: dict)
 
 
 def dirty_dates(
-    frame: pl.DataFrame, source: str, rng, rates: Rates, xlsx: bool, counts: dict
+    frame: pl.DataFrame, source: str, rates: Rates, xlsx: bool, counts: dict
 ) -> pl.DataFrame:
     forms = ["%Y%m%d", "%Y/%m/%d", "%Y年%m月%d日", "%Y/%-m/%-d", "%Y年%-m月%-d日"]
     for column in DATE_COLUMNS[source]:
-        n = frame.height
-        choice = rng.integers(0, len(forms) + (2 if xlsx else 0), size=n)
-        chosen = pl.Series(choice) * _pick(rng, n, rates.date_reformat).cast(pl.Int64) - 1
+        choice = (_draws(frame, f"{column}/form") * (len(forms) + (2 if xlsx else 0))).astype(int)
+        reformat = _stable_pick(frame, f"{column}/reformat", rates.date_reformat)
+        chosen = pl.Series(choice) * reformat.cast(pl.Int64) - 1
         parsed = pl.col(column).str.to_date("%Y-%m-%d", strict=False)
         expr = pl.col(column)
         chain = None
@@ -120,11 +133,9 @@ def dirty_dates(
     return frame
 
 
-def dirty_amounts(
-    frame: pl.DataFrame, source: str, rng, rates: Rates, counts: dict
-) -> pl.DataFrame:
+def dirty_amounts(frame: pl.DataFrame, source: str, rates: Rates, counts: dict) -> pl.DataFrame:
     for column in AMOUNT_COLUMNS.get(source, []):
-        pick = _pick(rng, frame.height, rates.thousands)
+        pick = _stable_pick(frame, f"{column}/thousands", rates.thousands)
         whole = pl.col(column).str.extract(r"^(-?\d+)\.", 1)
         big = whole.str.replace("-", "").str.len_chars() > 3
         grouped = whole.str.reverse().str.replace_all(r"(\d{3})(\d)", "$1,$2").str.reverse()
@@ -212,7 +223,7 @@ GRADE_CODES = {
 def elder_forms(frame: pl.DataFrame, rng, counts: dict) -> pl.DataFrame:
     """评估等级 as codes 0-4 for some rows; and the same person and service twice, the
     second copy dated 40 days earlier: it is the copy quarantined DUPLICATE_SERVICE."""
-    coded = _pick(rng, frame.height, 0.3) & frame["评估等级"].is_not_null()
+    coded = _stable_pick(frame, "评估等级/code", 0.3) & frame["评估等级"].is_not_null()
     counts["grade_as_code"] = counts.get("grade_as_code", 0) + int(coded.sum())
     frame = frame.with_columns(
         pl.when(coded)

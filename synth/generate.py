@@ -145,14 +145,16 @@ def _write_source(
                 )
             )
         )
-        xlsx = part.height <= XLSX_MAX_ROWS and rng.random() < 0.35
+        # a county's system exports in one format month after month (the encoding may change)
+        exports = np.random.default_rng([seed, 4, SOURCE_IDS[source], int(county)])
+        xlsx = part.height <= XLSX_MAX_ROWS and exports.random() < 0.35
         for column in (dirt.id_column_of(source), "父亲公民身份号码", "母亲公民身份号码"):
             if column in part.columns:
-                part = dirt.dirty_ids(part, column, rng, rates, counts)
+                part = dirt.dirty_ids(part, column, rates, counts)
         if source == "eldercare":
             part = dirt.elder_forms(part, rng, counts)
-        part = dirt.dirty_dates(part, source, rng, rates, xlsx, counts)
-        part = dirt.dirty_amounts(part, source, rng, rates, counts)
+        part = dirt.dirty_dates(part, source, rates, xlsx, counts)
+        part = dirt.dirty_amounts(part, source, rates, counts)
         if n == 2:  # one county's file carries the truly invalid rows
             before = part.height
             part = dirt.invalid_rows(part, source, rng, per_kind, counts)
