@@ -28,7 +28,7 @@ import polars as pl
 
 from doudi_core.period import as_of as period_as_of
 from doudi_core.pseudonym import PseudonymKey, add_keys
-from ingest import identity
+from ingest import identity, memo
 from ingest.arrivals import is_hidden
 from ingest.files import SUPPORTED_SUFFIXES, FileRejected, FilesRejected, RawFile, read_file
 from ingest.identity import ID_REASONS
@@ -57,8 +57,7 @@ class Spool:
     """
 
     def __init__(self, source: str, spool_dir: Path | None):
-        self._folder = tempfile.TemporaryDirectory(prefix=f"{SPOOL_PREFIX}{source}-", dir=spool_dir)
-        self.path = Path(self._folder.name)
+        self.path = Path(tempfile.mkdtemp(prefix=f"{SPOOL_PREFIX}{source}-", dir=spool_dir))
         unlocked = self.path / f"{SPOOL_LOCK}.new"  # a sweep never sees the lock not yet taken
         self._lock = unlocked.open("w")
         fcntl.flock(self._lock, fcntl.LOCK_EX)
@@ -66,7 +65,13 @@ class Spool:
 
     def cleanup(self) -> None:
         self._lock.close()
-        self._folder.cleanup()
+        shutil.rmtree(self.path, ignore_errors=True)
+
+    def keep(self, source: str, period: str, key: PseudonymKey) -> None:
+        """Keep the spool as the source's memo (ingest/memo.py) instead of removing it."""
+        (self.path / SPOOL_LOCK).unlink()
+        self._lock.close()
+        memo.keep(self.path, self.path.parent, source, period, key)
 
 
 @dataclass
@@ -86,6 +91,9 @@ class Delivery:
     # the spool the table parts read from; removed when the delivery is dropped
     spool: Spool | None = None
     period_column: str = "period"  # the tables' column naming the delivery's period
+    # the key, when the spool is to be kept as the source's memo once loaded (ingest/memo.py)
+    memo_key: PseudonymKey | None = None
+    rows_reused: int = 0  # rows the previous delivery's memo held unchanged
 
     def table(self, name: str) -> pl.DataFrame:
         """One table whole, in memory: for small deliveries, summaries and tests."""
@@ -95,6 +103,14 @@ class Delivery:
         """Remove the spool now (it holds identity numbers); the table parts are unreadable after."""
         if self.spool is not None:
             self.spool.cleanup()
+
+    def keep_spool(self) -> None:
+        """Once loaded: a snapshot's spool becomes its memo for the next delivery (the table
+        parts are unreadable after); any other spool is removed."""
+        if self.spool is not None and self.memo_key is not None:
+            self.spool.keep(self.source, self.period, self.memo_key)
+        else:
+            self.discard_spool()
 
 
 def no_identities() -> pl.DataFrame:
@@ -131,9 +147,14 @@ def ingest_source(
     inbox: Path,
     key: PseudonymKey,
     spool_dir: Path | None = None,
+    reuse: bool = True,
 ) -> Delivery:
     """Read, normalise, pseudonymise and spool one source's delivery a slice at a time, then
     mark duplicates across files and split the rows into tables, vault and quarantine.
+
+    A snapshot source with a `spool_dir` reuses the rows its previous delivery's memo holds
+    unchanged (unless not `reuse`: everything is normalised again), and its spool is kept as
+    the next memo once loaded (`Delivery.keep_spool`).
 
     The spool holds identity numbers and names, so it belongs beside the warehouse
     (`spool_dir`); it is removed by `Delivery.discard_spool`, and here when the ingest fails
@@ -148,8 +169,14 @@ def ingest_source(
             for path in sweep_spools(spool_dir)
         )
     spool = Spool(declared.name, spool_dir)
+    kept = declared.snapshot and spool_dir is not None
+    previous = memo.open_memo(spool_dir, declared.name, period, key) if kept and reuse else None
     try:
-        return _spool_and_split(declared, period, paths, key, spool, warnings, rejected)
+        delivery = _spool_and_split(
+            declared, period, paths, key, spool, warnings, rejected, previous
+        )
+        delivery.memo_key = key if kept else None
+        return delivery
     except BaseException:
         spool.cleanup()
         raise
@@ -163,6 +190,7 @@ def _spool_and_split(
     spool: Spool,
     warnings: list[str],
     rejected: list[FileRejected],
+    previous: memo.Memo | None,
 ) -> Delivery:
     """Each slice normalised, pseudonymised and written to `spool`; then duplicates marked
     across files and the rows split into tables, vault and quarantine.
@@ -171,11 +199,18 @@ def _spool_and_split(
     read: the run names all the rejected files at once (`FilesRejected`)."""
     as_of = period_as_of(period)
     spooled, names, files = [], [], []
+    reused_rows = [0]  # rows taken from the memo (ingest/memo.py), not normalised again
     rows_per_file: dict[str, int] = {}  # in file order (the slices come file by file)
 
     def spool_slice(rows: pl.DataFrame, name: str, file_format: str, index: int) -> pl.LazyFrame:
-        keyed = _keyed(source, _normalise_file(source, rows, name, file_format, as_of), key)
-        return _spool(source, period, keyed, spool.path / f"{index:05d}")
+        rows = rows.with_columns(_file=pl.lit(name), _format=pl.lit(file_format))
+        rows = rows.with_columns(_row_hashes(list(source.columns.values())))
+        reused = None
+        if previous is not None:
+            reused, rows = previous.split(rows, name)
+            reused_rows[0] += reused.height  # += on an int is atomic under the GIL
+        keyed = _keyed(source, _normalise_file(source, rows, as_of), key)
+        return _spool(source, period, keyed, reused, name, spool.path / f"{index:05d}")
 
     # slices are worked on two at a time: one slice's polars work leaves a core idle for
     # part of it (many steps run on one thread); spooled in slice order all the same
@@ -231,6 +266,7 @@ def _spool_and_split(
         warnings,
         spool,
         source.period_column,
+        rows_reused=reused_rows[0],
     )
 
 
@@ -322,42 +358,66 @@ def _read_ahead(paths: list[Path], schema: Source) -> Iterator[RawFile | FileRej
             del raw
 
 
-def _spool(source: Source, period: str, normalised: pl.DataFrame, path: Path) -> pl.LazyFrame:
+def _spool(
+    source: Source,
+    period: str,
+    normalised: pl.DataFrame,
+    reused: pl.DataFrame | None,
+    name: str,
+    path: Path,
+) -> pl.LazyFrame:
     """Write one slice's rows to the spool: the table's columns (pseudonymous) plus what the
-    duplicate check, the vault and the quarantine need (columns named `_…`)."""
+    duplicate check, the vault, the quarantine and the next memo need (columns named `_…`).
+    Rows `reused` from the memo take this delivery's period, file and row; the slice keeps
+    its row order."""
     path = path.with_suffix(".parquet")
-    normalised.lazy().select(
+    fresh = normalised.lazy().select(
         pl.lit(period).alias(source.period_column),
         *source.project(),
         *_from_id(),
         *_lineage(),
         "_reason",
         *[pl.col(c).alias(f"_raw_{c}") for c in source.columns.values()],
-        "_raw_hash",
+        *memo.HASHES,
+        (pl.col("_reason").is_null() & pl.col("_parents_settled")).alias("_reusable"),
         pl.col("id18").alias("_id_number"),
         pl.col("id_cleaned").alias("_id_cleaned"),
-    ).sink_parquet(path, compression=SPOOL_COMPRESSION, statistics=False)
+    )
+    if reused is not None and reused.height:
+        columns = fresh.collect_schema()
+        again = reused.lazy().with_columns(
+            pl.lit(period).alias(source.period_column),
+            pl.lit(name).alias("source_file"),
+            pl.col("_row").alias("source_row"),
+        )
+        fresh = pl.concat(
+            [fresh, again.select(pl.col(c).cast(t) for c, t in columns.items())]
+        ).sort("source_row")
+    fresh.sink_parquet(path, compression=SPOOL_COMPRESSION, statistics=False)
     return pl.scan_parquet(path)
 
 
-def _normalise_file(
-    source: Source, rows: pl.DataFrame, name: str, file_format: str, as_of
-) -> pl.DataFrame:
+def _normalise_file(source: Source, rows: pl.DataFrame, as_of) -> pl.DataFrame:
     """Normalise one slice of a file; its raw cells stay beside the parsed values (the
-    quarantine shows a rejected row as delivered), with a 64-bit hash of them."""
-    rows = rows.with_columns(_file=pl.lit(name), _format=pl.lit(file_format))
+    quarantine shows a rejected row as delivered)."""
     return source.normalise(rows, as_of).with_columns(
-        _raw_hash=_row_hash(list(source.columns.values())),
         # the number as delivered is only needed where it is invalid (IDENTITY_MISMATCH leads)
         id_cleaned=pl.when(pl.col("id18").is_null()).then("id_cleaned"),
     )
 
 
-def _row_hash(columns: list[str]) -> pl.Expr:
-    """A 64-bit hash of a row's raw cells, to find exact duplicates across the delivery's
-    files: each cell hashed with its own seed (a value moved to another column changes it;
-    a null and an empty cell differ), combined by XOR."""
-    return functools.reduce(operator.xor, (pl.col(c).hash(seed) for seed, c in enumerate(columns)))
+def _row_hashes(columns: list[str]) -> list[pl.Expr]:
+    """Two 64-bit hashes of a row's raw cells, each cell hashed with its own seed (a value
+    moved to another column changes them; a null and an empty cell differ), combined by
+    XOR. The first finds exact duplicates across the delivery's files; with the second,
+    which also covers the file format (an Excel date serial means a date only in xlsx), a
+    row the memo holds (ingest/memo.py)."""
+    first = functools.reduce(operator.xor, (pl.col(c).hash(seed) for seed, c in enumerate(columns)))
+    second = functools.reduce(
+        operator.xor,
+        (pl.col(c).hash(seed) for seed, c in enumerate(["_format", *columns], start=1000)),
+    )
+    return [first.alias("_raw_hash"), second.alias("_raw_hash2")]
 
 
 def _keyed(source: Source, normalised: pl.DataFrame, key: PseudonymKey) -> pl.DataFrame:

@@ -90,7 +90,15 @@ def start(
         frame = identity.add_identity(
             frame, f"{parent}_id_number", id18=f"{parent}_id18", latest_birth=as_of
         )
-    return frame
+    # a parent's number invalid for now may be valid at a later as_of (a birth date after
+    # it): such a row is normalised again next month, never reused (ingest/memo.py)
+    settled = [
+        is_blank(pl.col(f"{parent}_id_number")) | pl.col(f"{parent}_id18").is_not_null()
+        for parent in parents
+    ]
+    return frame.with_columns(
+        _parents_settled=pl.all_horizontal(settled) if settled else pl.lit(True)
+    )
 
 
 def town(column: str = "town_code") -> tuple[pl.Expr, list[tuple[pl.Expr, str]]]:

@@ -84,7 +84,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             print(f"doudi run: {problem}", file=sys.stderr)
         return refused.status
     run_periods = _runner()
-    return run_periods(months, paths, replace=args.replace)
+    return run_periods(months, paths, replace=args.replace, recompute=args.recompute)
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -184,6 +184,12 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="republish a period already published even when this inbox delivers fewer sources "
         "than its published run had (their earlier snapshots stand in)",
+    )
+    run.add_argument(
+        "--recompute",
+        action="store_true",
+        help="reuse nothing of earlier months' work (the snapshots' unchanged rows, the "
+        "medical window's state): every row normalised and keyed again; the same results",
     )
     run.set_defaults(func=cmd_run)
 

@@ -56,7 +56,7 @@ def lead_states(context: dg.AssetExecutionContext, doudi: DoudiResource):
     period = context.partition_key
     config = doudi.config()
     try:
-        result = cross_match(doudi.connect, period, config)
+        result = cross_match(doudi.connect, period, config, reuse=not doudi.recompute)
     except UnknownCalendarYear as error:
         raise dg.Failure(description=f"due dates: {error}", allow_retries=False) from error
     path = doudi.out_path / "leads" / f"{period}.parquet"

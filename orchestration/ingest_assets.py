@@ -74,7 +74,13 @@ def _ingest(
         )
     try:
         delivery = ingest_source(
-            source, period, folder, doudi.inbox_path, doudi.key(), doudi.out_path / "spool"
+            source,
+            period,
+            folder,
+            doudi.inbox_path,
+            doudi.key(),
+            doudi.out_path / "spool",
+            reuse=not doudi.recompute,
         )
     except FilesRejected as rejected:  # one line per file: the run names them all
         raise dg.Failure(
@@ -90,8 +96,10 @@ def _ingest(
     try:
         with doudi.connect() as con:
             load_delivery(con, delivery)
-    finally:
+    except BaseException:
         delivery.discard_spool()
+        raise
+    delivery.keep_spool()
     totals = (
         delivery.accounting.select("rows_read", "rows_loaded", "rows_quarantined", "rows_skipped")
         .sum()
@@ -103,6 +111,7 @@ def _ingest(
         metadata={
             "delivery": f"{len(delivery.files)} files",
             **{k: dg.MetadataValue.int(int(v)) for k, v in totals.items()},
+            "rows_reused": dg.MetadataValue.int(delivery.rows_reused),
             "quarantined_by_reason": dg.MetadataValue.json(dict(reasons)),
             "files": dg.MetadataValue.md(
                 markdown_table(delivery.accounting.drop("period", "source"))

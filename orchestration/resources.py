@@ -18,10 +18,18 @@ class DoudiResource(dg.ConfigurableResource):
     inbox: str = str(DEFAULT_INBOX)
     out: str = str(DEFAULT_OUT)
     warehouse: str = str(Path(DEFAULT_OUT) / "warehouse.duckdb")
+    # recompute everything from the period's files, reusing nothing of earlier months'
+    # work (the snapshots' memos, the medical window's state): `doudi run --recompute`
+    recompute: bool = False
 
     @classmethod
-    def from_paths(cls, paths: Paths) -> DoudiResource:
-        return cls(inbox=str(paths.inbox), out=str(paths.out), warehouse=str(paths.warehouse))
+    def from_paths(cls, paths: Paths, recompute: bool = False) -> DoudiResource:
+        return cls(
+            inbox=str(paths.inbox),
+            out=str(paths.out),
+            warehouse=str(paths.warehouse),
+            recompute=recompute,
+        )
 
     @property
     def inbox_path(self) -> Path:

@@ -33,21 +33,29 @@ LEADS_STEP = "leads__lead_states"
 DBT_STEP = doudi_dbt_models.op.name
 
 
-def _ingested(result: dg.ExecuteInProcessResult) -> set[str]:
-    """The sources this run loaded (a failed ingest's figures in the warehouse are older)."""
+def _ingested(result: dg.ExecuteInProcessResult) -> dict[str, int]:
+    """The sources this run loaded (a failed ingest's figures in the warehouse are older),
+    each with the rows it reused unchanged from its previous delivery."""
     return {
-        event.asset_key.path[1]
+        event.asset_key.path[1]: _metadata_int(event, "rows_reused")
         for event in result.get_asset_materialization_events()
         if event.asset_key.path[0] == "ingested"
     }
 
 
-def run_periods(periods: list[str], paths: Paths, replace: bool = False) -> int:
+def _metadata_int(event: dg.DagsterEvent, name: str) -> int:
+    value = event.materialization.metadata.get(name)
+    return int(value.value) if value is not None else 0
+
+
+def run_periods(
+    periods: list[str], paths: Paths, replace: bool = False, recompute: bool = False
+) -> int:
     """Run the periods in order (each month's leads build on the month before).
 
     Every check that can refuse the run comes first, for every period, before anything
     is written; a period already published is not republished from fewer deliveries
-    unless `replace`.
+    unless `replace`. With `recompute`, nothing of an earlier month's work is reused.
     """
     try:
         preflight.check_key()
@@ -57,7 +65,7 @@ def run_periods(periods: list[str], paths: Paths, replace: bool = False) -> int:
             preflight.check_published(paths.warehouse, paths.inbox, periods, replace)
             paths.prepare_dagster_home()
             for period in periods:
-                status = _run_period(period, paths)
+                status = _run_period(period, paths, recompute)
                 if status:
                     return status
             return 0
@@ -74,7 +82,7 @@ def run_period(period: str, paths: Paths, replace: bool = False) -> int:
     return run_periods([period], paths, replace)
 
 
-def _run_period(period: str, paths: Paths) -> int:
+def _run_period(period: str, paths: Paths, recompute: bool) -> int:
     run_id = str(uuid.uuid4())
     log = paths.out / "logs" / f"{period}-{run_id[:8]}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
@@ -93,7 +101,7 @@ def _run_period(period: str, paths: Paths) -> int:
             raise_on_error=False,
             run_id=run_id,
             run_config={"loggers": {"console": {"config": {"log_level": "DEBUG"}}}},
-            resources=resources_for(DoudiResource.from_paths(paths)),
+            resources=resources_for(DoudiResource.from_paths(paths, recompute)),
         )
     _print_accounting(period, paths, _ingested(result))
     for line in _without_delivery(result) + _skipped_rules(result):
@@ -294,7 +302,7 @@ def _print_dbt(folder: Path) -> None:
     )
 
 
-def _print_accounting(period: str, paths: Paths, ingested: set[str]) -> None:
+def _print_accounting(period: str, paths: Paths, ingested: dict[str, int]) -> None:
     con = _read_only(paths)
     if con is None:
         return
@@ -307,9 +315,12 @@ def _print_accounting(period: str, paths: Paths, ingested: set[str]) -> None:
         balanced = row["rows_loaded"] + row["rows_quarantined"] + row["rows_skipped"]
         ok = "ok" if row["rows_read"] == balanced else "MISMATCH"
         skipped = f"  skipped {row['rows_skipped']:>7,}" if row["rows_skipped"] else ""
+        reused = ingested.get(row["source"], 0)
+        unchanged = f"  ({reused:,} unchanged since the last delivery)" if reused else ""
         print(
             f"  {row['source']:<11} {row['files']:>2} files  read {row['rows_read']:>10,}  "
-            f"loaded {row['rows_loaded']:>10,}  quarantined {row['rows_quarantined']:>7,}{skipped}  {ok}"
+            f"loaded {row['rows_loaded']:>10,}  quarantined {row['rows_quarantined']:>7,}{skipped}"
+            f"  {ok}{unchanged}"
         )
     if reasons.height:
         print(

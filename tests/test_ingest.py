@@ -3,8 +3,10 @@ and the Dagster assets load the warehouse in-process."""
 
 import fcntl
 import json
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -22,12 +24,13 @@ from ingest.delivery import (
     ingest_source,
     sweep_spools,
 )
-from ingest.files import read_file
+from ingest.files import detect_encoding, read_file
 from ingest.normalise import _parsed, _per_value
 from ingest.values import fen_parser, parse_date, parse_fen
 from orchestration.ingest_assets import ingest_assets
 from orchestration.resources import DoudiResource
 from sources import SOURCES
+from synth.idcard import check_char
 from tests.conftest import truth_dir
 
 PERIOD = "2026-10"
@@ -230,8 +233,10 @@ def test_dagster_assets_load_the_warehouse(tiny_city, tmp_path):
     assert set(counts) == {"2026-09", PERIOD}
     assert dupes == 0
     assert accounting[0] == accounting[1]
-    # the spool holds identity numbers and names: nothing of it outlives the load
-    assert not list((tmp_path / "spool").iterdir())
+    # the spool holds identity numbers and names: nothing of it outlives the load but each
+    # snapshot's memo (its last delivery, for the next month to reuse)
+    kept = sorted(path.name for path in (tmp_path / "spool").iterdir())
+    assert kept == sorted(f"memo-{s.name}" for s in SOURCES.values() if s.snapshot)
 
 
 def test_the_spool_sits_beside_the_warehouse_until_discarded(tiny_city, key, tmp_path):
@@ -322,7 +327,8 @@ def test_a_rejected_file_fails_the_asset_naming_file_and_column(tiny_city, tmp_p
     inbox = tmp_path / "inbox"
     shutil.copytree(tiny_city / PERIOD, inbox / PERIOD)
     target = sorted((inbox / PERIOD / "disability").glob("*.csv"))[0]
-    frame = pl.read_csv(target, infer_schema=False, encoding="utf8-lossy")
+    data = target.read_bytes()
+    frame = pl.read_csv(data.decode(detect_encoding(data)).encode(), infer_schema=False)
     frame.drop("残疾等级").write_csv(target)
     resource = DoudiResource(
         inbox=str(inbox), out=str(tmp_path), warehouse=str(tmp_path / "w.duckdb")
@@ -362,3 +368,91 @@ def test_two_values_given_one_pseudonym_stop_the_ingest(key, monkeypatch):
     assert keyed["k"].to_list() == [1, 2, None] and keyed["father_k"].to_list() == [1, None, 3]
     with pytest.raises(PseudonymCollision, match="two of 3 distinct values"):
         add_keys(frame.with_columns(father=pl.lit("XY")), key, {"k": "id", "father_k": "father"})
+
+
+def _edited(folder: Path, into: Path) -> Path:
+    """A copy of a delivery's folder as a department might send it next: its CSV files (in
+    turn) re-encoded (UTF-8 and GB18030 swapped), with their data rows in reverse order,
+    with a row deleted and with a value changed; xlsx files as they were."""
+    into.mkdir(parents=True)
+    csvs = sorted(p for p in folder.iterdir() if p.suffix == ".csv")
+    assert csvs, "the tiny city delivers CSV files"
+    for path in sorted(folder.iterdir()):
+        if path.suffix != ".csv":
+            shutil.copy(path, into / path.name)
+            continue
+        edits = {edit for edit in range(4) if csvs[edit % len(csvs)] == path}
+        data = path.read_bytes()
+        encoding = detect_encoding(data)
+        header, *rows = data.decode(encoding).splitlines(keepends=True)
+        if 1 in edits:
+            rows = rows[::-1]
+        if 2 in edits:
+            del rows[len(rows) // 2]
+        if 3 in edits:
+            cells = rows[1].split(",")
+            cells[1] = cells[1] + "改"
+            rows[1] = ",".join(cells)
+        if 0 in edits:
+            encoding = "utf-8" if encoding == "gb18030" else "gb18030"
+        (into / path.name).write_bytes((header + "".join(rows)).encode(encoding))
+    return into
+
+
+@pytest.mark.parametrize("source", [s.name for s in SOURCES.values() if s.snapshot])
+def test_a_snapshot_reusing_last_months_rows_equals_a_full_ingest(tiny_city, key, tmp_path, source):
+    """Issue 28: rows unchanged since the previous delivery are reused, not normalised and
+    keyed again; tables, vault, quarantine and accounting are what a full re-ingest gives,
+    with rows changed and deleted, a file re-encoded and a file reordered."""
+    memo_dir = tmp_path / "spool"
+    last = tiny_city / "2026-09" / source
+    if not last.exists():
+        pytest.skip(f"the tiny city does not deliver {source}")
+    ingest_source(source, "2026-09", last, tiny_city, key, memo_dir).keep_spool()
+    folder = _edited(tiny_city / PERIOD / source, tmp_path / "inbox" / PERIOD / source)
+    inbox = tmp_path / "inbox"
+    reused = ingest_source(source, PERIOD, folder, inbox, key, memo_dir)
+    full = ingest_source(source, PERIOD, folder, inbox, key, tmp_path / "other", reuse=False)
+    assert 0 < reused.rows_reused < reused.accounting["rows_read"].sum()
+    assert full.rows_reused == 0
+    for name in full.tables:
+        assert reused.table(name).equals(full.table(name)), name
+    for name in full.vault:
+        assert reused.vault[name].equals(full.vault[name]), name
+    assert reused.identities.equals(full.identities)
+    assert reused.accounting.equals(full.accounting)
+    assert reused.warnings == full.warnings
+
+
+def test_a_row_the_period_judged_by_its_date_is_not_reused_a_month_later(key, tmp_path):
+    """Issue 28 (a memo row is reused only when its normalisation cannot depend on the
+    period): the same file delivered for 2026-09 and for 2026-10. extracts.md: a valid
+    number has "a real birth date not after the period's end"; a date after it quarantines
+    (DATE_AFTER_PERIOD). A 状态变更日期 and a father's birth in October are wrong in
+    September and right in October: the October ingest must load both rows."""
+    father = "32131120261005001"
+    rows = [
+        "公民身份号码,姓名,性别,出生日期,户号,与户主关系,父亲公民身份号码,母亲公民身份号码,"
+        "乡镇街道代码,户籍地址,人员状态,状态变更日期",
+        "321311199009210015,何飞国,男,1990-09-21,3213110130000002,户主,,,321311013,"
+        "宿豫区保安乡东庄村133号,死亡,2026-10-15",
+        "321311198706300011,田芳涵,男,1987-06-30,3213110120000003,户主,"
+        f"{father}{check_char(father)},,321311012,宿豫区仰化镇新庄村127号,正常,",
+    ]
+    inbox = tmp_path / "inbox"
+    for period in ("2026-09", PERIOD):
+        (inbox / period / "hukou").mkdir(parents=True)
+        (inbox / period / "hukou" / "321311_宿豫区.csv").write_text("\n".join(rows) + "\n")
+    memo_dir = tmp_path / "spool"
+    september = ingest_source("hukou", "2026-09", inbox / "2026-09" / "hukou", inbox, key, memo_dir)
+    assert september.vault["quarantine"]["reason"].to_list() == ["DATE_AFTER_PERIOD"]
+    assert september.table("hukou")["father_key"].to_list() == [None]
+    september.keep_spool()
+    october = ingest_source("hukou", PERIOD, inbox / PERIOD / "hukou", inbox, key, memo_dir)
+    full = ingest_source(
+        "hukou", PERIOD, inbox / PERIOD / "hukou", inbox, key, tmp_path / "x", reuse=False
+    )
+    assert october.rows_reused == 0
+    assert october.table("hukou").equals(full.table("hukou"))
+    assert october.table("hukou").height == 2
+    assert october.table("hukou")["father_key"][1] is not None  # the father's number valid now
