@@ -10,7 +10,7 @@ from functools import cached_property
 
 import polars as pl
 
-from crossmatch.inputs import Inputs, out_of_pocket
+from crossmatch.inputs import Inputs
 from doudi_core.config import Config
 
 LEAD_COLUMNS = {
@@ -48,7 +48,6 @@ class Context:
 
     inputs: Inputs
     config: Config
-    _oop: dict[int, pl.DataFrame] = field(default_factory=dict)
     _once: dict[Callable, pl.DataFrame] = field(default_factory=dict)
 
     def rule(self, code: str) -> dict:
@@ -65,12 +64,9 @@ class Context:
         return self._once[compute]
 
     def oop(self, window_days: int) -> pl.DataFrame:
-        """Out-of-pocket spending per person in the window: computed once, shared by the rules."""
-        if window_days not in self._oop:
-            self._oop[window_days] = out_of_pocket(
-                self.inputs.settlements, self.inputs.as_of, window_days
-            )
-        return self._oop[window_days]
+        """Out-of-pocket fen and inpatient stays per person in the window (loaded per window
+        length the configuration names: `inputs.window_days`)."""
+        return self.inputs.medical[window_days].drop("settlements")
 
     @cached_property
     def covered(self) -> pl.DataFrame:

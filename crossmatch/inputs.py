@@ -1,4 +1,4 @@
-"""The period's inputs for the rules: latest snapshots and the 365-day medical window.
+"""The period's inputs for the rules: latest snapshots and the medical window's totals.
 
 Plain polars over the pseudonymous tables; `load_inputs` reads them from DuckDB.
 """
@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import duckdb
 import polars as pl
 
+from crossmatch import medical
 from doudi_core.config import Config
 from doudi_core.period import as_of as period_as_of
 from ingest.load import latest_delivery
@@ -25,7 +26,11 @@ class Inputs:
     disability: pl.DataFrame
     lowincome: pl.DataFrame
     lowincome_invalid: pl.DataFrame
-    settlements: pl.DataFrame  # the window's settlements, latest copies (load_settlements)
+    # per window length (days): each person's out-of-pocket fen and inpatient stays in the
+    # window ending as_of (crossmatch/medical.py)
+    medical: dict[int, pl.DataFrame]
+    # the insured county of the latest settlement of each person the hukou snapshot lacks
+    medical_counties: pl.DataFrame
     # the latest elder-services snapshot up to the period; None while no delivery up to the
     # period holds one (the source came after the first four)
     eldercare: pl.DataFrame | None = None
@@ -130,9 +135,10 @@ def deliveries(con: duckdb.DuckDBPyConnection, period: str) -> dict[str, str | N
     }
 
 
-def window_days(config: Config) -> int:
-    """The longest settlement window any rule looks back over."""
-    return max(spec.get("window_days", 0) for spec in config.raw["rules"].values())
+def window_days(config: Config) -> tuple[int, ...]:
+    """The settlement windows the rules look back over (days), longest first."""
+    days = {spec["window_days"] for spec in config.raw["rules"].values() if "window_days" in spec}
+    return tuple(sorted(days, reverse=True))
 
 
 def first_window_delivery(as_of: dt.date, days: int) -> str:
@@ -141,13 +147,15 @@ def first_window_delivery(as_of: dt.date, days: int) -> str:
     return (as_of - dt.timedelta(days=days)).strftime("%Y-%m")
 
 
-def load_settlements(con: duckdb.DuckDBPyConnection, period: str, days: int) -> pl.DataFrame:
+def load_settlements(
+    con: duckdb.DuckDBPyConnection, period: str, days: int, where: str = "true"
+) -> pl.DataFrame:
     """The current copy of every settlement the window's deliveries hold, plus the settlements
     delivered only before them that a reversal links to them (a reversal takes its original's
     date): the originals of their reversals, and earlier reversals of their settlements.
 
     Only the window's deliveries are read whole, so the work stays a year of settlements
-    however long the history grows. A settlement delivered again replaces the earlier copy;
+    however long the history grows; `where` (SQL over the settlements) narrows them. A settlement delivered again replaces the earlier copy;
     copies repeat only across deliveries (ingest quarantines them within one), so only ids
     delivered twice are grouped, and no copy is sorted.
     """
@@ -157,7 +165,7 @@ def load_settlements(con: duckdb.DuckDBPyConnection, period: str, days: int) -> 
         f"""
         WITH delivered AS NOT MATERIALIZED (  -- each use pushes its own filters into the scan
             SELECT {columns}, delivery_period FROM ingested.medical
-            WHERE delivery_period BETWEEN $first AND $period
+            WHERE delivery_period BETWEEN $first AND $period AND ({where})
         ),
         replaced AS (
             SELECT settlement_id, max(delivery_period) AS latest FROM delivered
@@ -197,9 +205,16 @@ def _linked_elsewhere(current: pl.DataFrame, earlier_reversals: pl.DataFrame) ->
     return linked.filter(~linked.is_in(held.implode()))
 
 
-def load_inputs(con: duckdb.DuckDBPyConnection, period: str, days: int) -> Inputs:
+def load_inputs(
+    con: duckdb.DuckDBPyConnection,
+    period: str,
+    windows: tuple[int, ...],
+    reuse: bool = True,
+    keep: bool = True,
+) -> Inputs:
     """Latest snapshot of each source up to `period` (the columns the rules read of the
-    large ones); the settlements of the `days`-long window (`load_settlements`)."""
+    large ones); the medical window's totals for each of `windows` (advanced from the
+    previous period's when `reuse`, and kept for the next when `keep`)."""
     delivered = deliveries(con, period)
     funeral = load_funeral(con, period) if delivered["funeral"] else None
     return Inputs(
@@ -209,7 +224,10 @@ def load_inputs(con: duckdb.DuckDBPyConnection, period: str, days: int) -> Input
         disability=snapshot(con, "disability", period),
         lowincome=snapshot(con, "lowincome", period),
         lowincome_invalid=snapshot(con, "lowincome_invalid_ids", period),
-        settlements=load_settlements(con, period, days),
+        medical={days: medical_totals(con, period, days, reuse, keep) for days in windows},
+        medical_counties=medical.latest_counties(
+            load_settlements(con, period, max(windows, default=0), UNREGISTERED)
+        ),
         eldercare=snapshot(con, "eldercare", period, ELDERCARE_COLUMNS)
         if delivered["eldercare"]
         else None,
@@ -219,43 +237,38 @@ def load_inputs(con: duckdb.DuckDBPyConnection, period: str, days: int) -> Input
     )
 
 
-def out_of_pocket(settlements: pl.DataFrame, as_of: dt.date, window_days: int) -> pl.DataFrame:
-    """Per person: out-of-pocket fen in the window ending `as_of`, reversals netted.
+# the settlements whose county may place a case: of people the latest hukou snapshot lacks
+# (everyone it holds has a town there: 乡镇街道代码 is required)
+UNREGISTERED = (
+    "person_key NOT IN (SELECT person_key FROM ingested.hukou WHERE period = "
+    "(SELECT max(period) FROM ingested.hukou WHERE period <= $period))"
+)
 
-    A reversal counts where its original counts: it takes the original's date, so
-    a refund never leaves a bill in the window without its netting (or vice versa).
-    Also the number of inpatient stays (住院 settlements that were not reversed).
-    Only the (few) reversals are joined to their originals: the settlements are millions.
-    """
-    start = as_of - dt.timedelta(days=window_days)
-    lazy = settlements.lazy()
-    plain = lazy.filter(pl.col("reverses_id").is_null())
-    originals = plain.select(
-        pl.col("settlement_id").alias("reverses_id"),
-        pl.col("settlement_date").alias("original_date"),
-    )
-    reversals = (
-        lazy.filter(pl.col("reverses_id").is_not_null())
-        .join(originals, on="reverses_id", how="left")
-        .with_columns(settlement_date=pl.coalesce("original_date", "settlement_date"))
-    )
-    window = (pl.col("settlement_date") > start) & (pl.col("settlement_date") <= as_of)
-    plain_in, reversals_in = plain.filter(window), reversals.filter(window)
-    refunded = reversals_in.select(pl.col("reverses_id").alias("settlement_id"))
-    stays = (
-        plain_in.filter(pl.col("care_type") == "住院")
-        .join(refunded, on="settlement_id", how="anti")
-        .group_by("person_key")
-        .agg(inpatient_stays=pl.len().cast(pl.Int64))
-    )
-    columns = ["person_key", "oop_fen"]
-    totals = (
-        pl.concat([plain_in.select(columns), reversals_in.select(columns)])
-        .group_by("person_key")
-        .agg(pl.col("oop_fen").sum())
-    )
-    return (
-        totals.join(stays, on="person_key", how="left")
-        .with_columns(pl.col("inpatient_stays").fill_null(0))
-        .collect()
-    )
+
+def medical_totals(
+    con: duckdb.DuckDBPyConnection, period: str, days: int, reuse: bool, keep: bool
+) -> pl.DataFrame:
+    """Each person's window totals (crossmatch/medical.py): advanced from the latest earlier
+    period's kept totals when there are any (and `reuse`), else from the settlements."""
+    as_of = period_as_of(period)
+    digests = medical.delivery_digests(con, period)
+    kept = medical.latest_saved(con, period, days, digests) if reuse else None
+    if kept is None:
+        found = medical.totals(load_settlements(con, period, days), as_of, days)
+    else:
+        earlier, previous = kept
+        before_as_of = period_as_of(earlier)
+        old = (medical.window_start(before_as_of, days), before_as_of)
+        new = (medical.window_start(as_of, days), as_of)
+        changed = medical.changed_ids(con, earlier, period)
+        found = medical.advance(
+            previous,
+            medical.shares(medical.copies(con, changed, earlier)),
+            medical.shares(medical.copies(con, changed, period)),
+            medical.days_leaving(con, earlier, old[0], min(new[0], old[1])),
+            changed["settlement_id"],
+            (old, new),
+        )
+    if keep:
+        medical.save(con, period, days, found, digests)
+    return found

@@ -33,21 +33,27 @@ class CrossMatch:
 
 
 def period_hits(
-    connect: Connect, period: str, config: Config, rules: list[str] | None = None
+    connect: Connect,
+    period: str,
+    config: Config,
+    rules: list[str] | None = None,
+    reuse: bool = True,
+    keep: bool = True,
 ) -> Evaluation:
     """The rules' hits for the period. The connection is closed before the rules run:
-    DuckDB's buffers go with it."""
+    DuckDB's buffers go with it. The medical window is advanced from the previous period's
+    totals when `reuse`, and its totals kept for the next period when `keep`."""
     with connect() as con:
-        inputs = load_inputs(con, period, window_days(config))
+        inputs = load_inputs(con, period, window_days(config), reuse, keep)
     return evaluate_period(inputs, config, rules=rules)
 
 
-def cross_match(connect: Connect, period: str, config: Config) -> CrossMatch:
+def cross_match(connect: Connect, period: str, config: Config, reuse: bool = True) -> CrossMatch:
     """Hits, then the period's lead states saved, then the leads file's rows (not written:
     where it goes is the caller's). Raises UnknownCalendarYear when a due date falls in a
     year no holiday schedule covers."""
     calendar = WorkCalendar.from_config(config.raw.get("calendar", {}))
-    evaluation = period_hits(connect, period, config)
+    evaluation = period_hits(connect, period, config, reuse=reuse)
     with connect() as con:
         states = lifecycle.advance(
             store.previous_states(con, period),

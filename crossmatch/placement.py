@@ -27,19 +27,8 @@ def placed(candidates: pl.DataFrame, ctx: Context) -> pl.DataFrame:
     cert_town = ctx.inputs.disability.group_by("person_key").agg(
         cert_town=pl.col("town_code").sort().first()
     )
-    medical = (  # the insured county of a person's latest settlement, for the few with no town
-        candidates.select("person_key")
-        .unique()
-        .join(
-            ctx.inputs.settlements.select(
-                "person_key", "settlement_date", "settlement_id", "insured_county_code"
-            ),
-            on="person_key",
-        )
-        .sort("settlement_date", "settlement_id")
-        .group_by("person_key")
-        .agg(pl.col("insured_county_code").last())
-    )
+    # the insured county of a person's latest settlement, for the few with no town
+    medical = ctx.inputs.medical_counties
     return (
         candidates.join(covered_town, on="person_key", how="left")
         .join(any_household, on="person_key", how="left")

@@ -23,16 +23,6 @@ from rosters.lists import ROSTERS
 from rosters.writer import write_roster
 from workbooks.export import town_names
 
-EMPTY_SETTLEMENTS = {
-    "settlement_id": pl.String,
-    "reverses_id": pl.String,
-    "person_key": pl.Int64,
-    "care_type": pl.String,
-    "settlement_date": pl.Date,
-    "oop_fen": pl.Int64,
-    "insured_county_code": pl.String,
-}
-
 
 def roster_inputs(con: duckdb.DuckDBPyConnection, period: str) -> Inputs:
     """What the rosters read: the low-income and disability snapshots, the funeral records,
@@ -58,7 +48,10 @@ def roster_inputs(con: duckdb.DuckDBPyConnection, period: str) -> Inputs:
         disability=snapshot(con, "disability", period),
         lowincome=lowincome,
         lowincome_invalid=lowincome.clear(),
-        settlements=pl.DataFrame(schema=EMPTY_SETTLEMENTS),
+        medical={},  # no roster reads the medical window
+        medical_counties=pl.DataFrame(
+            schema={"person_key": pl.Int64, "insured_county_code": pl.String}
+        ),
         funeral=funeral,
         deliveries=delivered,
     )

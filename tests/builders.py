@@ -6,10 +6,13 @@ import datetime as dt
 
 import polars as pl
 
-from crossmatch.inputs import Inputs
+from crossmatch import medical
+from crossmatch.inputs import Inputs, window_days
+from doudi_core.config import load_config
 from doudi_core.period import as_of
 
 PERIOD = "2026-10"
+MEDICAL_WINDOWS = window_days(load_config())  # the window lengths the rules read
 AS_OF = as_of(PERIOD)
 TOWN = "321302001"
 
@@ -181,6 +184,7 @@ def inputs(
         return fn(*rows) if rows else empty_like(fn)
 
     low = build(lowincome, lowincome_rows)
+    paid = build(settlements, settlement_rows)
     records = None if funeral_rows is None else build(funeral, funeral_rows)
     members = (
         build(lowincome, funeral_member_rows)
@@ -198,7 +202,8 @@ def inputs(
         lowincome_invalid=invalid
         if invalid is not None
         else low.clear().with_columns(reason=pl.lit(None, dtype=pl.String)),
-        settlements=build(settlements, settlement_rows),
+        medical={days: medical.totals(paid, as_of(period), days) for days in MEDICAL_WINDOWS},
+        medical_counties=medical.latest_counties(paid),
         eldercare=None if eldercare_rows is None else build(eldercare, eldercare_rows),
         funeral=records,
         funeral_members=members,

@@ -7,7 +7,8 @@ import duckdb
 import polars as pl
 import pytest
 
-from crossmatch.inputs import SETTLEMENT_COLUMNS, load_settlements, out_of_pocket
+from crossmatch import medical
+from crossmatch.inputs import SETTLEMENT_COLUMNS, load_settlements, medical_totals
 from doudi_core.period import as_of
 from tests import builders as b
 
@@ -77,7 +78,7 @@ def test_the_window_deliveries_latest_copies_and_old_originals_of_reversals():
     loaded = load_settlements(_warehouse(rows), PERIOD, DAYS)
     assert _ids(loaded) == {"twice": 200, "back": 2, "orig": 600, "rev": -600}
     # the reversal took its original's date, before the window: neither counts
-    assert out_of_pocket(loaded, as_of(PERIOD), DAYS)["oop_fen"].to_list() == [200 + 2]
+    assert medical.totals(loaded, as_of(PERIOD), DAYS)["oop_fen"].to_list() == [200 + 2]
 
 
 def _random_history(seed: int) -> pl.DataFrame:
@@ -104,23 +105,31 @@ def _random_history(seed: int) -> pl.DataFrame:
                 {
                     "settlement_id": f"s{i}",
                     "delivery_period": months[index],
-                    "person_key": person,
+                    # now and then a copy names another person
+                    "person_key": rng.randint(1, 5) if k and rng.random() < 0.1 else person,
+                    "care_type": rng.choice(["住院", "门诊"]),
                     "settlement_date": changed,
                     "oop_fen": rng.randint(1, 9) * 100_000,
                 }
             )
-        if rng.random() < 0.4:  # reversed, in the same delivery or a later one
-            at = rng.randrange(first, len(months))
-            rows.append(
-                {
-                    "settlement_id": f"r{i}",
-                    "delivery_period": months[at],
-                    "person_key": person,
-                    "reverses_id": f"s{i}",
-                    "settlement_date": dated(months[at], date),
-                    "oop_fen": -rng.randint(1, 9) * 100_000,
-                }
-            )
+        # reversed, in the same delivery or a later one (now and then an earlier one, or
+        # twice, or the reversal delivered again)
+        for j in range(rng.choice([0, 0, 1, 1, 2])):
+            at = rng.randrange(max(first - 2, 0), len(months))
+            again = [at, *([rng.randrange(at, len(months))] if rng.random() < 0.3 else [])]
+            for index in dict.fromkeys(again):
+                if date > as_of(months[index]):
+                    continue  # ingest quarantines a settlement dated after its delivery
+                rows.append(
+                    {
+                        "settlement_id": f"r{i}-{j}",
+                        "delivery_period": months[index],
+                        "person_key": person,
+                        "reverses_id": f"s{i}",
+                        "settlement_date": dated(months[index], date),
+                        "oop_fen": -rng.randint(1, 9) * 100_000,
+                    }
+                )
     return b.settlements(*rows)
 
 
@@ -128,6 +137,38 @@ def _random_history(seed: int) -> pl.DataFrame:
 @pytest.mark.parametrize("period", ["2025-06", "2026-10"])
 def test_reading_the_window_only_gives_the_totals_of_reading_every_delivery(seed, period):
     con = _warehouse(_random_history(seed))
-    window = out_of_pocket(load_settlements(con, period, DAYS), as_of(period), DAYS)
-    everything = out_of_pocket(_every_latest_copy(con, period), as_of(period), DAYS)
+    window = medical.totals(load_settlements(con, period, DAYS), as_of(period), DAYS)
+    everything = medical.totals(_every_latest_copy(con, period), as_of(period), DAYS)
     assert window.sort("person_key").equals(everything.sort("person_key"))
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_window_advanced_month_by_month_equals_the_window_computed_afresh(seed):
+    """Issue 28: the 365-day window is maintained, not recomputed from every settlement,
+    and equals the full computation over random deliveries, late settlements and reversals
+    across months; periods are run in order, some skipped, some run twice, one a year on."""
+    con = _warehouse(_random_history(seed))
+    rng = random.Random(seed)
+    months = [f"{y}-{m:02d}" for y in (2025, 2026) for m in range(1, 13)]
+    runs = [m for m in months if rng.random() < 0.8]
+    runs = sorted([*runs, *rng.sample(runs, 2)])  # two periods run again
+    runs = [runs[0], *[m for m in runs[1:] if m >= "2026-03"]]  # and a leap of over a year
+    advanced_runs = 0
+    for period in runs:
+        advanced_runs += medical.latest_saved(con, period, DAYS) is not None
+        advanced = medical_totals(con, period, DAYS, reuse=True, keep=True)
+        afresh = medical.totals(_every_latest_copy(con, period), as_of(period), DAYS)
+        assert advanced.sort("person_key").equals(afresh.sort("person_key")), period
+    assert advanced_runs == len(runs) - 1  # every run after the first advanced the window
+
+
+def test_kept_totals_are_not_advanced_once_an_earlier_delivery_changed():
+    """A month loaded again after the next month's totals were kept: those totals no longer
+    describe the deliveries, so the window is computed afresh."""
+    con = _warehouse(_random_history(3))
+    medical_totals(con, "2026-05", DAYS, reuse=True, keep=True)
+    assert medical.latest_saved(con, "2026-06", DAYS) is not None
+    con.execute(
+        "UPDATE ingested.medical SET oop_fen = oop_fen + 1 WHERE delivery_period = '2026-04'"
+    )
+    assert medical.latest_saved(con, "2026-06", DAYS) is None
