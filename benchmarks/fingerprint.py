@@ -14,13 +14,13 @@ from pathlib import Path
 import duckdb
 
 
-def fingerprint(out: Path) -> dict[str, str]:
+def fingerprint(out: Path, warehouse: str = "warehouse.duckdb") -> dict[str, str]:
     prints = {
         str(path.relative_to(out)): hashlib.sha256(path.read_bytes()).hexdigest()
         for pattern in ("leads/*.parquet", "exports/*/*.xlsx")
         for path in sorted(out.glob(pattern))
     }
-    con = duckdb.connect(str(out / "warehouse.duckdb"), read_only=True)
+    con = duckdb.connect(str(out / warehouse), read_only=True)
     try:
         marts = [
             name

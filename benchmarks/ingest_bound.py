@@ -32,7 +32,7 @@ from typing import TypeVar
 import duckdb
 import polars as pl
 
-from benchmarks.bench import (
+from benchmarks.city import (
     PERIOD,
     ROOT,
     SOURCES,
