@@ -76,6 +76,8 @@ def doudi_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, dou
     os.environ["DOUDI_WAREHOUSE"] = doudi.warehouse
     os.environ["DOUDI_PERIOD"] = context.partition_key
     args = ["build", "--vars", json.dumps(dbt_vars(doudi.config()), ensure_ascii=False)]
+    if doudi.recompute:  # the per-period marts built whole, not for this period alone
+        args.append("--full-refresh")
     invocation = dbt.cli(
         args, context=context, target_path=build_folder(doudi.out_path, context.partition_key)
     )

@@ -1,4 +1,5 @@
 -- Coverage of the two disability subsidies among those eligible, by county and period.
+{{ per_period_mart() }}
 select
     period,
     county_code,
@@ -10,5 +11,5 @@ select
     count(*) filter (where care_subsidy_eligible and has_care_subsidy) as care_subsidy_enjoyed,
     round(count(*) filter (where care_subsidy_eligible and has_care_subsidy)
         / nullif(count(*) filter (where care_subsidy_eligible), 0), 4) as care_subsidy_coverage
-from {{ ref('int_certificates_eligible') }}
+from {{ of_run_period(ref('int_certificates_eligible')) }}
 group by period, county_code

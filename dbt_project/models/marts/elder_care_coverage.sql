@@ -1,9 +1,10 @@
 -- The plan's elder-care targets per period, county and town (outputs.md): 尊老金 among people
 -- 80 and over, 护理补贴 among those ELDER_CARE_SUBSIDY_MISSING considers, 能力评估 among
 -- people 80 and over, visits among the elderly in special difficulty.
+{{ per_period_mart() }}
 {%- set targets = var('elder_care_targets') %}
 with people as (
-    select * from {{ ref('stg_leads__elder_coverage_people') }}
+    select * from {{ of_run_period(ref('stg_leads__elder_coverage_people')) }}
 ),
 
 -- a period without an eldercare delivery of its own knows no visits (all null)

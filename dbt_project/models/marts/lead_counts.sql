@@ -1,4 +1,5 @@
 -- Leads listed per period by place, rule, priority and status, with those past their due date.
+{{ per_period_mart() }}
 select
     period,
     county_code,
@@ -8,6 +9,6 @@ select
     listed_status as lead_status,
     count(*) as leads,
     count(*) filter (where due_date < last_day(cast(period || '-01' as date))) as overdue_leads
-from {{ ref('stg_leads__lead_states') }}
+from {{ of_run_period(ref('stg_leads__lead_states')) }}
 where listed_status is not null
 group by all
