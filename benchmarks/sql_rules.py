@@ -7,6 +7,24 @@ import duckdb
 
 from doudi_core.config import Config
 from doudi_core.period import as_of
+from doudi_core.warehouse import table_exists
+
+
+def deceased(con: duckdb.DuckDBPyConnection) -> str:
+    """SQL of the people *deceased* at as_of (rules.md: hukou 死亡 dated up to as_of, or a
+    funeral record, latest copy, whose 死亡日期 is up to as_of); no rule but the death
+    rules raises a lead on them. Reads $p and $day."""
+    register = (
+        "SELECT person_key FROM ingested.hukou WHERE period = (SELECT max(period) FROM "
+        "ingested.hukou WHERE period <= $p) AND status = '死亡' AND status_date <= $day"
+    )
+    if not table_exists(con, "ingested", "funeral"):
+        return register
+    return (
+        f"{register} UNION SELECT person_key FROM (SELECT person_key, death_date FROM "
+        "ingested.funeral WHERE delivery_period <= $p QUALIFY row_number() OVER (PARTITION BY "
+        "case_no ORDER BY delivery_period DESC) = 1) WHERE death_date <= $day"
+    )
 
 
 def med_oop_uncovered(con: duckdb.DuckDBPyConnection, period: str, config: Config) -> set[int]:
@@ -33,8 +51,9 @@ def med_oop_uncovered(con: duckdb.DuckDBPyConnection, period: str, config: Confi
         )
         SELECT person_key FROM spend WHERE oop >= {int(spec["threshold_yuan"] * 100)}
         AND person_key NOT IN (SELECT person_key FROM covered)
+        AND person_key NOT IN ({deceased(con)})
         """,
-        params={"p": period},
+        params={"p": period, "day": day},
     ).fetchall()
     return {r[0] for r in rows}
 
@@ -81,6 +100,7 @@ def child_unsupported(con: duckdb.DuckDBPyConnection, period: str, config: Confi
             WHERE c.status = '正常' AND date_diff('year', c.id_birth_date, DATE '{day}')
                   - CASE WHEN strftime(c.id_birth_date, '%m%d') > '{day:%m%d}' THEN 1 ELSE 0 END < {spec["adult_age"]}
               AND c.person_key NOT IN (SELECT person_key FROM protected)
+              AND c.person_key NOT IN ({deceased(con)})
         ),
         facts AS (
             SELECT p.person_key,
@@ -102,6 +122,6 @@ def child_unsupported(con: duckdb.DuckDBPyConnection, period: str, config: Confi
            OR (coalesce(m.gone, false) AND coalesce(f.unable, false))
            OR (coalesce(f.dead, false) AND coalesce(m.dead, false))
         """,
-        params={"p": period},
+        params={"p": period, "day": day},
     ).fetchall()
     return {r[0] for r in rows}
