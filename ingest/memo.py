@@ -86,7 +86,7 @@ def folder(spool_dir: Path, source: str) -> Path:
 
 def open_memo(spool_dir: Path | None, source: str, period: str, key: PseudonymKey) -> Memo | None:
     """The source's memo if it may serve `period` (made up to that period, by this code,
-    under this key), else None."""
+    under this key, and whole), else None."""
     if spool_dir is None:
         return None
     path = folder(spool_dir, source)
@@ -101,6 +101,8 @@ def open_memo(spool_dir: Path | None, source: str, period: str, key: PseudonymKe
     ):
         return None
     parts = [path / name for name in manifest["parts"]]
+    if not all(part.is_file() for part in parts):
+        return None  # a memo damaged by hand: nothing is reused, and it is replaced
     index = pl.concat(
         pl.scan_parquet(part)
         .select(*HASHES, "_reusable", pl.col("source_file").alias("_file"))

@@ -456,3 +456,15 @@ def test_a_row_the_period_judged_by_its_date_is_not_reused_a_month_later(key, tm
     assert october.table("hukou").equals(full.table("hukou"))
     assert october.table("hukou").height == 2
     assert october.table("hukou")["father_key"][1] is not None  # the father's number valid now
+
+
+def test_a_memo_missing_a_part_is_not_used(tiny_city, key, tmp_path):
+    """A memo someone damaged (a part removed) is ignored: everything is normalised again."""
+    memo_dir = tmp_path / "spool"
+    ingest_source(
+        "hukou", "2026-09", tiny_city / "2026-09" / "hukou", tiny_city, key, memo_dir
+    ).keep_spool()
+    next(iter(sorted((memo_dir / "memo-hukou").glob("*.parquet")))).unlink()
+    again = ingest_source("hukou", PERIOD, tiny_city / PERIOD / "hukou", tiny_city, key, memo_dir)
+    assert again.rows_reused == 0
+    assert again.accounting["rows_read"].sum() > 0
