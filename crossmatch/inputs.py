@@ -46,15 +46,7 @@ class Inputs:
 
 
 # what the rules read of a settlement (a city's medical stream is millions of rows)
-SETTLEMENT_COLUMNS = (
-    "settlement_id",
-    "reverses_id",
-    "person_key",
-    "care_type",
-    "settlement_date",
-    "oop_fen",
-    "insured_county_code",
-)
+SETTLEMENT_COLUMNS = (*medical.SHARE_COLUMNS, "insured_county_code")
 # what the rules read of the hukou snapshot (a city's is six million people)
 HUKOU_COLUMNS = (
     "person_key",

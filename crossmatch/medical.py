@@ -135,24 +135,32 @@ def advance(
 # --- the warehouse ------------------------------------------------------------------
 
 
-def copies(con: duckdb.DuckDBPyConnection, ids: pl.DataFrame, upto: str) -> pl.DataFrame:
-    """The current copy (latest delivery up to `upto`) of each settlement in `ids`, of the
-    originals they reverse and of the settlements reversing them: what their shares need."""
-    columns = ", ".join(SHARE_COLUMNS)
-    return con.sql(  # `ids` is read by its Python name
-        f"""
-        WITH given AS (SELECT DISTINCT settlement_id FROM ids),
+def _linked(given: str) -> str:
+    """SQL CTEs ending in `linked`: the settlements of the CTE `given` (settlement_id), the
+    originals any copy of them up to $upto reverses and the settlements reversing them."""
+    return f"""
+        WITH given AS ({given}),
         upto AS NOT MATERIALIZED (
-            SELECT {columns}, delivery_period FROM ingested.medical WHERE delivery_period <= $upto
+            SELECT {", ".join(SHARE_COLUMNS)}, delivery_period FROM ingested.medical
+            WHERE delivery_period <= $upto
         ),
-        wanted AS (
+        linked AS (
             SELECT settlement_id FROM given
             UNION SELECT u.reverses_id FROM upto u SEMI JOIN given USING (settlement_id)
                 WHERE u.reverses_id IS NOT NULL
             UNION SELECT u.settlement_id FROM upto u SEMI JOIN given g
                 ON u.reverses_id = g.settlement_id
         )
-        SELECT {columns} FROM upto SEMI JOIN wanted USING (settlement_id)
+    """
+
+
+def copies(con: duckdb.DuckDBPyConnection, ids: pl.DataFrame, upto: str) -> pl.DataFrame:
+    """The current copy (latest delivery up to `upto`) of each settlement in `ids`, of the
+    originals they reverse and of the settlements reversing them: what their shares need."""
+    return con.sql(  # `ids` is read by its Python name
+        _linked("SELECT DISTINCT settlement_id FROM ids")
+        + f"""
+        SELECT {", ".join(SHARE_COLUMNS)} FROM upto SEMI JOIN linked USING (settlement_id)
         QUALIFY row_number() OVER (PARTITION BY settlement_id ORDER BY delivery_period DESC) = 1
         """,
         params={"upto": upto},
@@ -161,20 +169,13 @@ def copies(con: duckdb.DuckDBPyConnection, ids: pl.DataFrame, upto: str) -> pl.D
 
 def changed_ids(con: duckdb.DuckDBPyConnection, after: str, upto: str) -> pl.DataFrame:
     """The settlements whose shares deliveries after `after` up to `upto` may change: those
-    delivered, the originals any copy of them reverses and the settlements reversing them."""
+    delivered and the settlements linked to them (`_linked`)."""
+    delivered = (
+        "SELECT DISTINCT settlement_id FROM ingested.medical "
+        "WHERE delivery_period > $after AND delivery_period <= $upto"
+    )
     return con.sql(
-        """
-        WITH delivered AS (
-            SELECT settlement_id, reverses_id FROM ingested.medical
-            WHERE delivery_period > $after AND delivery_period <= $upto
-        ),
-        ids AS (SELECT DISTINCT settlement_id FROM delivered)
-        SELECT settlement_id FROM ids
-        UNION SELECT m.reverses_id FROM ingested.medical m SEMI JOIN ids USING (settlement_id)
-            WHERE m.reverses_id IS NOT NULL AND m.delivery_period <= $upto
-        UNION SELECT m.settlement_id FROM ingested.medical m SEMI JOIN ids i
-            ON m.reverses_id = i.settlement_id WHERE m.delivery_period <= $upto
-        """,
+        _linked(delivered) + "SELECT settlement_id FROM linked",
         params={"after": after, "upto": upto},
     ).pl()
 

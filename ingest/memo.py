@@ -56,7 +56,6 @@ def key_id(key: PseudonymKey) -> str:
 class Memo:
     """A source's kept delivery: its parts, and which of their rows may be reused."""
 
-    period: str
     parts: list[Path]
     # _raw_hash, _raw_hash2 -> _file (delivered in), _part, _position: reusable rows, one per hash
     index: pl.DataFrame
@@ -116,7 +115,7 @@ def open_memo(spool_dir: Path | None, source: str, period: str, key: PseudonymKe
         .select(*HASHES, "_file", "_part", "_position")
         .collect()
     )
-    return Memo(manifest["period"], parts, reusable)
+    return Memo(parts, reusable)
 
 
 def keep(spool: Path, spool_dir: Path, source: str, period: str, key: PseudonymKey) -> None:
@@ -135,8 +134,3 @@ def keep(spool: Path, spool_dir: Path, source: str, period: str, key: PseudonymK
     target.chmod(0o700)
     if retired.exists():
         shutil.rmtree(retired)
-
-
-def forget(spool_dir: Path, source: str) -> None:
-    """Remove the source's memo (nothing else reads it)."""
-    shutil.rmtree(folder(spool_dir, source), ignore_errors=True)
