@@ -198,23 +198,26 @@ def _spool_and_split(
     A file that cannot be read stops the delivery, but only once every file has been
     read: the run names all the rejected files at once (`FilesRejected`)."""
     as_of = period_as_of(period)
-    spooled, names, files = [], [], []
-    reused_rows = [0]  # rows taken from the memo (ingest/memo.py), not normalised again
+    names, files = [], []
     rows_per_file: dict[str, int] = {}  # in file order (the slices come file by file)
 
-    def spool_slice(rows: pl.DataFrame, name: str, file_format: str, index: int) -> pl.LazyFrame:
+    def spool_slice(
+        rows: pl.DataFrame, name: str, file_format: str, index: int
+    ) -> tuple[pl.LazyFrame, int]:
+        """The slice spooled, and how many of its rows the memo held (not normalised again)."""
         rows = rows.with_columns(_file=pl.lit(name), _format=pl.lit(file_format))
         rows = rows.with_columns(_row_hashes(list(source.columns.values())))
         reused = None
         if previous is not None:
             reused, rows = previous.split(rows, name)
-            reused_rows[0] += reused.height  # += on an int is atomic under the GIL
         keyed = _keyed(source, _normalise_file(source, rows, as_of), key)
-        return _spool(source, period, keyed, reused, name, spool.path / f"{index:05d}")
+        part = _spool(source, period, keyed, reused, name, spool.path / f"{index:05d}")
+        return part, 0 if reused is None else reused.height
 
     # slices are worked on two at a time: one slice's polars work leaves a core idle for
     # part of it (many steps run on one thread); spooled in slice order all the same
-    in_flight: deque[Future[pl.LazyFrame]] = deque()
+    in_flight: deque[Future[tuple[pl.LazyFrame, int]]] = deque()
+    results = []
     with ThreadPoolExecutor(max_workers=SLICE_WORKERS, thread_name_prefix="doudi-slice") as pool:
         slices = _slices(paths, source, files, warnings, rejected)
         for index, (rows, name, file_format) in enumerate(slices):
@@ -223,8 +226,9 @@ def _spool_and_split(
             rows_per_file[name] = rows_per_file.get(name, 0) + rows.height
             del rows
             if len(in_flight) == SLICE_WORKERS:
-                spooled.append(in_flight.popleft().result())
-        spooled.extend(future.result() for future in in_flight)
+                results.append(in_flight.popleft().result())
+        results.extend(future.result() for future in in_flight)
+    spooled = [part for part, _ in results]
     if rejected:
         raise FilesRejected(rejected)
     duplicate = source.duplicate
@@ -266,7 +270,7 @@ def _spool_and_split(
         warnings,
         spool,
         source.period_column,
-        rows_reused=reused_rows[0],
+        rows_reused=sum(reused for _, reused in results),
     )
 
 
