@@ -375,7 +375,7 @@ def _spool(
     Rows `reused` from the memo take this delivery's period, file and row; the slice keeps
     its row order."""
     path = path.with_suffix(".parquet")
-    fresh = normalised.lazy().select(
+    rows = normalised.lazy().select(
         pl.lit(period).alias(source.period_column),
         *source.project(),
         *_from_id(),
@@ -388,16 +388,19 @@ def _spool(
         pl.col("id_cleaned").alias("_id_cleaned"),
     )
     if reused is not None and reused.height:
-        columns = fresh.collect_schema()
+        columns = rows.collect_schema()
         again = reused.lazy().with_columns(
             pl.lit(period).alias(source.period_column),
             pl.lit(name).alias("source_file"),
             pl.col("_row").alias("source_row"),
         )
-        fresh = pl.concat(
-            [fresh, again.select(pl.col(c).cast(t) for c, t in columns.items())]
-        ).sort("source_row")
-    fresh.sink_parquet(path, compression=SPOOL_COMPRESSION, statistics=False)
+        again = again.select(pl.col(c).cast(t) for c, t in columns.items())
+        rows = rows.collect()  # the slice's new and changed rows: few in a routine month
+        if reused["_row"].is_sorted() and rows["source_row"].is_sorted():  # as a rule
+            rows = rows.lazy().merge_sorted(again, key="source_row")
+        else:  # a file reordered since the memo: its rows span the memo's parts out of order
+            rows = pl.concat([rows.lazy(), again]).sort("source_row")
+    rows.sink_parquet(path, compression=SPOOL_COMPRESSION, statistics=False)
     return pl.scan_parquet(path)
 
 

@@ -424,6 +424,44 @@ def test_a_snapshot_reusing_last_months_rows_equals_a_full_ingest(tiny_city, key
     assert reused.warnings == full.warnings
 
 
+def test_reuse_from_a_memo_in_many_parts_with_rows_shuffled_equals_a_full_ingest(
+    tiny_city, key, tmp_path, monkeypatch
+):
+    """Issue 28: reused rows are gathered in the slice's row order and merged with the new
+    ones. With last month's files spooled in slices of a few rows and this month's rows
+    shuffled, a slice draws its rows from several parts out of order (and, delivered twice,
+    from one row twice): the tables, vault and accounting are still a full re-ingest's."""
+    from ingest import delivery as module
+
+    monkeypatch.setattr(module, "SLICE_ROWS", 37)
+    memo_dir = tmp_path / "spool"
+    last = tiny_city / "2026-09" / "hukou"
+    ingest_source("hukou", "2026-09", last, tiny_city, key, memo_dir).keep_spool()
+    folder = tmp_path / "inbox" / PERIOD / "hukou"
+    folder.mkdir(parents=True)
+    for path in sorted((tiny_city / PERIOD / "hukou").iterdir()):
+        if path.suffix != ".csv":
+            shutil.copy(path, folder / path.name)
+            continue
+        data = path.read_bytes()
+        encoding = detect_encoding(data)
+        header, *rows = data.decode(encoding).splitlines(keepends=True)
+        shuffled = [rows[(i * 7919) % len(rows)] for i in range(len(rows))]  # a permutation
+        if len(rows) % 7919 == 0:
+            shuffled = rows[::-1]
+        (folder / path.name).write_bytes((header + "".join(shuffled + rows[:3])).encode(encoding))
+    reused = ingest_source("hukou", PERIOD, folder, tmp_path / "inbox", key, memo_dir)
+    full = ingest_source(
+        "hukou", PERIOD, folder, tmp_path / "inbox", key, tmp_path / "other", reuse=False
+    )
+    assert reused.rows_reused > reused.accounting["rows_read"].sum() // 2
+    for name in full.tables:
+        assert reused.table(name).equals(full.table(name)), name
+    for name in full.vault:
+        assert reused.vault[name].equals(full.vault[name]), name
+    assert reused.accounting.equals(full.accounting)
+
+
 def test_a_row_the_period_judged_by_its_date_is_not_reused_a_month_later(key, tmp_path):
     """Issue 28 (a memo row is reused only when its normalisation cannot depend on the
     period): the same file delivered for 2026-09 and for 2026-10. extracts.md: a valid
