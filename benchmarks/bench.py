@@ -199,7 +199,11 @@ def main() -> int:
             seconds, _ = one_run(lesser, first_out)
             runs_without.append(seconds)
             print(f"[bench] run {i + 1}/{args.repeat} without {args.without}: {seconds:.1f}s")
-        runs += timed_runs(inbox, first_out, 1, PERIOD)
+        # in the folder the routine months run in, as an operator's months do (dbt parses
+        # the project again when the warehouse's path changes)
+        runs += timed_runs(inbox, out, 1, PERIOD)
+        shutil.rmtree(first_out, ignore_errors=True)
+        out.rename(first_out)
     end_to_end, peak, stages = medians(runs)
     routine_s, routine_peak, routine_stages = medians(
         timed_runs(inbox, out, args.repeat, ROUTINE, after=first_out)
