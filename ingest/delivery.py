@@ -212,7 +212,7 @@ def _spool_and_split(
             reused, rows = previous.split(rows, name)
         keyed = _keyed(source, _normalise_file(source, rows, as_of), key)
         part = _spool(source, period, keyed, reused, name, spool.path / f"{index:05d}")
-        return part, 0 if reused is None else reused.height
+        return part, 0 if reused is None else reused.count
 
     # slices are worked on two at a time: one slice's polars work leaves a core idle for
     # part of it (many steps run on one thread); spooled in slice order all the same
@@ -366,7 +366,7 @@ def _spool(
     source: Source,
     period: str,
     normalised: pl.DataFrame,
-    reused: pl.DataFrame | None,
+    reused: memo.Reused | None,
     name: str,
     path: Path,
 ) -> pl.LazyFrame:
@@ -387,16 +387,16 @@ def _spool(
         pl.col("id18").alias("_id_number"),
         pl.col("id_cleaned").alias("_id_cleaned"),
     )
-    if reused is not None and reused.height:
+    if reused is not None:
         columns = rows.collect_schema()
-        again = reused.lazy().with_columns(
+        again = reused.rows.with_columns(
             pl.lit(period).alias(source.period_column),
             pl.lit(name).alias("source_file"),
             pl.col("_row").alias("source_row"),
         )
         again = again.select(pl.col(c).cast(t) for c, t in columns.items())
         rows = rows.collect()  # the slice's new and changed rows: few in a routine month
-        if reused["_row"].is_sorted() and rows["source_row"].is_sorted():  # as a rule
+        if reused.in_order and rows["source_row"].is_sorted():  # as a rule
             rows = rows.lazy().merge_sorted(again, key="source_row")
         else:  # a file reordered since the memo: its rows span the memo's parts out of order
             rows = pl.concat([rows.lazy(), again]).sort("source_row")

@@ -53,45 +53,83 @@ def key_id(key: PseudonymKey) -> str:
 
 
 @dataclass
+class Reused:
+    """The memo's rows a slice takes, in the spool's layout with the slice's `_row`: read
+    lazily, so that the spool's writer streams them from the memo's Parquet files."""
+
+    rows: pl.LazyFrame
+    count: int
+    in_order: bool  # `rows` come in the slice's row order (to be merged, not sorted)
+
+
+@dataclass
 class Memo:
     """A source's kept delivery: its parts, and which of their rows may be reused."""
 
     parts: list[Path]
-    # _raw_hash, _raw_hash2 -> _file (delivered in), _part, _position: reusable rows, one per hash
+    # file name -> the first and last of the parts it was spooled in (a file's slices are
+    # spooled one after another)
+    files: dict[str, tuple[int, int]]
+    # _raw_hash, _raw_hash2, _part, _position of the reusable rows
     index: pl.DataFrame
 
-    def split(self, hashed: pl.DataFrame, file: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    def split(self, hashed: pl.DataFrame, file: str) -> tuple[Reused | None, pl.DataFrame]:
         """`hashed` (a slice of `file` with `_row` and the two hashes) as (the memo's rows for
-        those it holds, in the spool's layout, with the slice's `_row`; the slice's other
-        rows, to be normalised). A file's rows are looked for first among the rows its
-        namesake delivered last time (a county's file), then among all the memo's."""
+        those it holds, or None; the slice's other rows, to be normalised). A file's rows are
+        looked for first among the rows its namesake delivered last time (a county's file,
+        read in sequence), then among all the memo's."""
         wanted = hashed.select("_row", *HASHES)
-        same_file = self.index.filter(pl.col("_file") == file)
-        found = wanted.join(same_file, on=HASHES, how="inner")
+        first, last = self.files.get(file, (1, 0))
+        found = _matched(wanted, self.index.filter(pl.col("_part").is_between(first, last)))
         if found.height < wanted.height:
-            rest = wanted.join(found.select("_row"), on="_row", how="anti")
-            found = pl.concat([found, rest.join(self.index, on=HASHES, how="inner")])
-        fresh = hashed.join(found.select("_row"), on="_row", how="anti", maintain_order="left")
-        # in the slice's row order: they come out sorted, to be merged, not sorted
-        reused = [
-            _rows_at(self.parts[part], rows["_position"]).with_columns(rows["_row"])
-            for (part,), rows in found.sort("_row").group_by("_part", maintain_order=True)
-        ]
-        return (pl.concat(reused, how="vertical_relaxed") if reused else pl.DataFrame()), fresh
+            rest = wanted.filter(~pl.col("_row").is_in(found["_row"].implode()))
+            found = pl.concat([found, _matched(rest, self.index)])
+        fresh = hashed.filter(~pl.col("_row").is_in(found["_row"].implode()))
+        if found.is_empty():
+            return None, fresh
+        # taken part by part in the slice's row order: as a rule they come out sorted
+        parts = found.sort("_row").group_by("_part", maintain_order=True)
+        taken = [(self.parts[part], rows.select("_position", "_row")) for (part,), rows in parts]
+        order = pl.concat([rows["_row"] for _, rows in taken])
+        frames = [_rows_at(part, rows) for part, rows in taken]
+        return Reused(
+            pl.concat(frames, how="vertical_relaxed"), order.len(), order.is_sorted()
+        ), fresh
 
 
-def _rows_at(part: Path, positions: pl.Series) -> pl.DataFrame:
-    """The part's rows at `positions`, in that order. An unchanged file's rows are wanted in
-    the part's own order, each once: then they are streamed out of the Parquet file, and the
-    whole part is never held beside them (two slices at a time: most of a routine month's peak)."""
-    if positions.is_empty() or not (positions.diff().drop_nulls() > 0).all():
-        return pl.read_parquet(part)[positions]
-    return (
+def _matched(wanted: pl.DataFrame, index: pl.DataFrame) -> pl.DataFrame:
+    """Each `wanted` row (`_row` and the hashes) that `index` holds, once: `_row`, `_part`,
+    `_position`. Joined on one hash and filtered on the other (a join on one 64-bit key is
+    polars' fast path). A row delivered more than once last time matches each copy: the
+    n-th copy now takes the n-th copy then, so that an unchanged file's rows are still
+    wanted in the memo's own order (`_rows_at`); any copy would give the same row."""
+    pairs = (
+        wanted.join(index, on="_raw_hash2", how="inner")
+        .filter(pl.col("_raw_hash") == pl.col("_raw_hash_right"))
+        .select("_row", *HASHES, "_part", "_position")
+    )
+    copies = pairs["_row"].is_duplicated()
+    if not copies.any():
+        return pairs.select("_row", "_part", "_position")
+    place = pl.col("_part").cast(pl.UInt64) * 2**32 + pl.col("_position")
+    nth = pl.col("_row").rank("dense").over(HASHES) - 1
+    candidate = place.rank("dense").over(HASHES) - 1
+    chosen = pairs.filter(copies).filter(candidate == nth % (candidate.max().over(HASHES) + 1))
+    return pl.concat([pairs.filter(~copies), chosen]).select("_row", "_part", "_position")
+
+
+def _rows_at(part: Path, rows: pl.DataFrame) -> pl.LazyFrame:
+    """The part's rows at `rows["_position"]`, in that order, each with its `_row`. An
+    unchanged file's rows are wanted in the part's own order: then they are streamed out of
+    the Parquet file, never all in memory (two slices are worked on at a time: this was
+    most of a routine month's peak); otherwise the part is read and gathered."""
+    if not (rows["_position"].diff().drop_nulls() >= 0).all():  # the file was reordered
+        return pl.read_parquet(part)[rows["_position"]].with_columns(rows["_row"]).lazy()
+    return (  # a row wanted twice (delivered twice now) comes twice, in `rows`' order
         pl.scan_parquet(part)
         .with_row_index("_position")
-        .filter(pl.col("_position").is_in(positions.implode()))
+        .join(rows.lazy(), on="_position", how="inner", maintain_order="left_right")
         .drop("_position")
-        .collect(engine="streaming")
     )
 
 
@@ -118,20 +156,19 @@ def open_memo(spool_dir: Path | None, source: str, period: str, key: PseudonymKe
     parts = [path / name for name in manifest["parts"]]
     if not all(part.is_file() for part in parts):
         return None  # a memo damaged by hand: nothing is reused, and it is replaced
+    files: dict[str, tuple[int, int]] = {}
+    for number, part in enumerate(parts):  # each part is a slice of one file
+        for (name,) in pl.scan_parquet(part).select("source_file").head(1).collect().rows():
+            files[name] = (files.get(name, (number, number))[0], number)
     index = pl.concat(
         pl.scan_parquet(part)
-        .select(*HASHES, "_reusable", pl.col("source_file").alias("_file"))
+        .select(*HASHES, "_reusable")
         .with_row_index("_position")
-        .with_columns(_part=pl.lit(number, dtype=pl.UInt32))
+        .filter("_reusable")
+        .select(*HASHES, pl.lit(number, dtype=pl.UInt32).alias("_part"), "_position")
         for number, part in enumerate(parts)
     )
-    reusable = (
-        index.filter("_reusable")
-        .unique(subset=HASHES, keep="first")
-        .select(*HASHES, "_file", "_part", "_position")
-        .collect()
-    )
-    return Memo(parts, reusable)
+    return Memo(parts, files, index.collect())
 
 
 def keep(spool: Path, spool_dir: Path, source: str, period: str, key: PseudonymKey) -> None:

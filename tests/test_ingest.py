@@ -462,6 +462,34 @@ def test_reuse_from_a_memo_in_many_parts_with_rows_shuffled_equals_a_full_ingest
     assert reused.accounting.equals(full.accounting)
 
 
+def test_a_row_delivered_twice_takes_last_months_copies_in_order():
+    """Issue 28 (ingest/memo.py, `_matched`): the n-th copy of a row now takes the n-th copy
+    last month, so an unchanged file's rows are still wanted in the memo's own order and
+    streamed from it; a third copy takes the first again."""
+    from ingest.memo import _matched
+
+    wanted = pl.DataFrame(
+        {"_row": [10, 11, 12, 13], "_raw_hash": [1, 1, 2, 1], "_raw_hash2": [5, 5, 6, 5]},
+        schema={"_row": pl.Int64, "_raw_hash": pl.UInt64, "_raw_hash2": pl.UInt64},
+    )
+    index = pl.DataFrame(
+        {
+            "_raw_hash": [1, 1, 2],
+            "_raw_hash2": [5, 5, 6],
+            "_part": [0, 0, 0],
+            "_position": [0, 1, 2],
+        },
+        schema={
+            "_raw_hash": pl.UInt64,
+            "_raw_hash2": pl.UInt64,
+            "_part": pl.UInt32,
+            "_position": pl.UInt32,
+        },
+    )
+    matched = _matched(wanted, index).sort("_row")
+    assert matched["_position"].to_list() == [0, 1, 2, 0]
+
+
 def test_a_row_the_period_judged_by_its_date_is_not_reused_a_month_later(key, tmp_path):
     """Issue 28 (a memo row is reused only when its normalisation cannot depend on the
     period): the same file delivered for 2026-09 and for 2026-10. extracts.md: a valid
