@@ -140,30 +140,36 @@ def first_window_delivery(as_of: dt.date, days: int) -> str:
 
 
 def load_settlements(
-    con: duckdb.DuckDBPyConnection, period: str, days: int, where: str = "true"
+    con: duckdb.DuckDBPyConnection,
+    period: str,
+    days: int,
+    where: str = "true",
+    columns: tuple[str, ...] = SETTLEMENT_COLUMNS,
 ) -> pl.DataFrame:
     """The current copy of every settlement the window's deliveries hold, plus the settlements
     delivered only before them that a reversal links to them (a reversal takes its original's
     date): the originals of their reversals, and earlier reversals of their settlements.
 
     Only the window's deliveries are read whole, so the work stays a year of settlements
-    however long the history grows; `where` (SQL over the settlements) narrows them. A settlement delivered again replaces the earlier copy;
+    however long the history grows; `where` (SQL over the settlements) narrows them, and
+    only `columns` are read (a city's year is 13.5 M settlements: the window's totals leave
+    out the county's text). A settlement delivered again replaces the earlier copy;
     copies repeat only across deliveries (ingest quarantines them within one), so only ids
     delivered twice are grouped, and no copy is sorted.
     """
     first = first_window_delivery(period_as_of(period), days)
-    columns = ", ".join(SETTLEMENT_COLUMNS)
+    listed = ", ".join(columns)
     current = con.sql(
         f"""
         WITH delivered AS NOT MATERIALIZED (  -- each use pushes its own filters into the scan
-            SELECT {columns}, delivery_period FROM ingested.medical
+            SELECT {listed}, delivery_period FROM ingested.medical
             WHERE delivery_period BETWEEN $first AND $period AND ({where})
         ),
         replaced AS (
             SELECT settlement_id, max(delivery_period) AS latest FROM delivered
             GROUP BY settlement_id HAVING count(*) > 1
         )
-        SELECT {", ".join(f"d.{c}" for c in SETTLEMENT_COLUMNS)} FROM delivered d ANTI JOIN replaced r
+        SELECT {", ".join(f"d.{c}" for c in columns)} FROM delivered d ANTI JOIN replaced r
         ON d.settlement_id = r.settlement_id AND d.delivery_period < r.latest
         """,
         params={"first": first, "period": period},
@@ -177,7 +183,7 @@ def load_settlements(
     if wanted.is_empty():
         return current
     earlier = con.sql(  # `wanted` is read by its Python name
-        f"SELECT {columns} FROM ingested.medical WHERE delivery_period < ? "
+        f"SELECT {listed} FROM ingested.medical WHERE delivery_period < ? "
         "AND settlement_id IN (SELECT settlement_id FROM wanted) "
         "QUALIFY row_number() OVER (PARTITION BY settlement_id ORDER BY delivery_period DESC) = 1",
         params=[first],
@@ -246,7 +252,8 @@ def medical_totals(
     digests = medical.delivery_digests(con, period)
     kept = medical.latest_saved(con, period, days, digests) if reuse else None
     if kept is None:
-        found = medical.totals(load_settlements(con, period, days), as_of, days)
+        settlements = load_settlements(con, period, days, columns=medical.SHARE_COLUMNS)
+        found = medical.totals(settlements, as_of, days)
     else:
         earlier, previous = kept
         before_as_of = period_as_of(earlier)
