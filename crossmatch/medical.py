@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 import polars as pl
@@ -25,6 +26,7 @@ import polars as pl
 from doudi_core.warehouse import replace_rows, table_exists
 
 INPATIENT = "住院"
+Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)
 STATE = "leads.medical_window"
 STATE_PERIODS = "leads.medical_window_periods"  # which periods' totals are kept, and on what
 # what a settlement's share needs (the insured county is the placement's, see `counties`)
@@ -48,14 +50,20 @@ def shares(settlements: pl.DataFrame) -> pl.DataFrame:
     """Each settlement's share of the window sums, on its effective day: (settlement_id,
     person_key, day, oop_fen, stay). Reads the current copy of every settlement given, so
     a settlement's share is right when its original and its reversals are given too."""
+    return _shares(settlements).collect()
+
+
+def _shares(settlements: pl.DataFrame) -> pl.LazyFrame:
+    """`shares`, not yet computed (a year of a city's settlements is 13.5 M rows: the
+    window's totals sum them without holding them twice)."""
     lazy = settlements.lazy()
     plain = lazy.filter(pl.col("reverses_id").is_null())
     reversing = lazy.filter(pl.col("reverses_id").is_not_null())
-    originals = plain.select(
+    refunded = reversing.select(pl.col("reverses_id").alias("settlement_id")).unique()
+    originals = plain.join(refunded, on="settlement_id", how="semi").select(
         pl.col("settlement_id").alias("reverses_id"),
         pl.col("settlement_date").alias("original_date"),
     )
-    refunded = reversing.select(pl.col("reverses_id").alias("settlement_id")).unique()
     stays = plain.join(
         refunded.with_columns(_refunded=pl.lit(True)), on="settlement_id", how="left"
     )
@@ -75,7 +83,7 @@ def shares(settlements: pl.DataFrame) -> pl.DataFrame:
         "oop_fen",
         pl.lit(0, dtype=pl.Int64).alias("stay"),
     )
-    return pl.concat([plain_shares, reversal_shares]).collect()
+    return pl.concat([plain_shares, reversal_shares])
 
 
 def window_start(as_of: dt.date, days: int) -> dt.date:
@@ -83,7 +91,7 @@ def window_start(as_of: dt.date, days: int) -> dt.date:
     return as_of - dt.timedelta(days=days)
 
 
-def summed(shares_in: pl.DataFrame, sign: int = 1) -> pl.DataFrame:
+def summed(shares_in: Frame, sign: int = 1) -> Frame:
     """Shares summed per person (`sign` -1: to be taken away)."""
     return shares_in.group_by("person_key").agg(
         (pl.col("oop_fen").sum() * sign).alias("oop_fen"),
@@ -92,14 +100,15 @@ def summed(shares_in: pl.DataFrame, sign: int = 1) -> pl.DataFrame:
     )
 
 
-def in_window(frame: pl.DataFrame, start: dt.date, end: dt.date) -> pl.DataFrame:
+def in_window(frame: Frame, start: dt.date, end: dt.date) -> Frame:
     return frame.filter((pl.col("day") > start) & (pl.col("day") <= end))
 
 
 def totals(settlements: pl.DataFrame, as_of: dt.date, days: int) -> pl.DataFrame:
     """Per person with a settlement in the window: out-of-pocket fen (reversals netted) and
     inpatient stays, from every settlement's current copy."""
-    return _tidy(summed(in_window(shares(settlements), window_start(as_of, days), as_of)))
+    window = in_window(_shares(settlements), window_start(as_of, days), as_of)
+    return _tidy(summed(window).collect(engine="streaming"))
 
 
 def _tidy(frame: pl.DataFrame) -> pl.DataFrame:

@@ -44,7 +44,7 @@ SPOOL_LOCK = ".writer.lock"  # in each spool, locked by the process writing it (
 SPOOL_COMPRESSION = "lz4"  # fast to write and read; the spool lives only until the load
 # rows normalised at once (see _slices): as fast as larger slices, a lower peak (two are in
 # flight; docs/decisions.md, "Measured choices")
-SLICE_ROWS = 1_500_000
+SLICE_ROWS = 1_000_000
 SLICE_WORKERS = 2  # slices normalised at the same time (polars releases the GIL)
 
 
@@ -332,7 +332,9 @@ def _slices(
             )
         for start in range(0, raw.rows.height, SLICE_ROWS):
             sliced = True
-            yield raw.rows.slice(start, SLICE_ROWS), raw.path.name, raw.file_format
+            # one chunk per column: the later steps are slower on the parse's hundreds of
+            # chunks than the copy costs; a slice's copy, never the whole file's beside it
+            yield raw.rows.slice(start, SLICE_ROWS).rechunk(), raw.path.name, raw.file_format
         files.append(replace(raw, rows=raw.rows.clear()))
         del raw
     if not sliced:

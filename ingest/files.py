@@ -179,9 +179,7 @@ def _read_csv(path: Path, schema: Source, forced: str | None = None) -> RawFile:
         if encoding == "utf-8" and "utf-8" in str(error):  # valid at the start, not further on
             return _read_csv(path, schema, "gb18030")
         raise FileRejected(path, f"malformed CSV: {str(error).splitlines()[0]}") from error
-    # one chunk per column: the later steps are slower on the parse's hundreds of chunks than
-    # the copy costs, and the copy is made in the reader thread
-    frame = frame.rechunk()
+    del data  # a county's file is hundreds of megabytes: not held beside the frame
     width = len(head_rows[header_index])
     if frame.width and frame.width != width:
         raise FileRejected(
