@@ -25,8 +25,9 @@ import polars as pl
 
 from doudi_core.warehouse import replace_rows, table_exists
 
+Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)  # the sums work on either
+
 INPATIENT = "住院"
-Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)
 STATE = "leads.medical_window"
 STATE_PERIODS = "leads.medical_window_periods"  # which periods' totals are kept, and on what
 # what a settlement's share needs (the insured county is the placement's, see `counties`)

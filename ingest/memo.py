@@ -79,8 +79,11 @@ class Memo:
         looked for first among the rows its namesake delivered last time (a county's file,
         read in sequence), then among all the memo's."""
         wanted = hashed.select("_row", *HASHES)
-        first, last = self.files.get(file, (1, 0))
-        found = _matched(wanted, self.index.filter(pl.col("_part").is_between(first, last)))
+        span = self.files.get(file)  # a file new this month has no namesake
+        same_file = (
+            self.index.filter(pl.col("_part").is_between(*span)) if span else self.index.clear()
+        )
+        found = _matched(wanted, same_file)
         if found.height < wanted.height:
             rest = wanted.filter(~pl.col("_row").is_in(found["_row"].implode()))
             found = pl.concat([found, _matched(rest, self.index)])
