@@ -54,9 +54,11 @@ def aged(ctx: Context) -> pl.DataFrame:
     spec = ctx.rule("ELDER_ALLOWANCE_MISSING")
     as_of = ctx.inputs.as_of
     people = _alive(
-        ctx.inputs.hukou.filter(pl.col("status") == "正常")
+        ctx.inputs.hukou.lazy()  # the register's other columns are never copied
+        .filter(pl.col("status") == "正常")
         .select("person_key", "id_birth_date", age=age_at(pl.col("id_birth_date"), as_of))
-        .filter(pl.col("age") >= spec["age"]),
+        .filter(pl.col("age") >= spec["age"])
+        .collect(),
         ctx,
     ).with_columns(birthday=_birthday(pl.col("id_birth_date"), spec["age"]))
     stopped = (
@@ -103,11 +105,14 @@ def special_difficulty(ctx: Context) -> pl.DataFrame:
     with a blank 户号 shares one with nobody: they live alone."""
     spec = ctx.rule("ELDER_VISIT_OVERDUE")
     living = _alive(
-        ctx.inputs.hukou.filter(pl.col("status") == "正常").select(
+        ctx.inputs.hukou.lazy()  # the register's other columns are never copied
+        .filter(pl.col("status") == "正常")
+        .select(
             "person_key",
             household=pl.col("household_no").str.strip_chars().replace("", None),
             age=age_at(pl.col("id_birth_date"), ctx.inputs.as_of),
-        ),
+        )
+        .collect(),
         ctx,
     )
     households = (

@@ -229,7 +229,7 @@ PARENT_STATUSES = ["服刑在押", "失踪", "死亡"]  # the hukou statuses CHI
 def child_unsupported(ctx: Context) -> pl.DataFrame:
     spec = ctx.rule("CHILD_UNSUPPORTED")
     as_of = ctx.inputs.as_of
-    hukou = ctx.inputs.hukou
+    hukou = ctx.inputs.hukou.lazy()  # the register's other columns are never copied
     heads = hukou.filter(pl.col("relation").is_in(["户主", "配偶"])).select(
         "household_no", "person_key", "id_sex"
     )
@@ -237,9 +237,13 @@ def child_unsupported(ctx: Context) -> pl.DataFrame:
         household_father=pl.col("person_key").filter(pl.col("id_sex") == "男").first(),
         household_mother=pl.col("person_key").filter(pl.col("id_sex") == "女").first(),
     )
-    protected = ctx.inputs.lowincome.filter(
-        (pl.col("status") == "在保") & pl.col("category").is_in(spec["protected_categories"])
-    ).select("person_key")
+    protected = (
+        ctx.inputs.lowincome.lazy()
+        .filter(
+            (pl.col("status") == "在保") & pl.col("category").is_in(spec["protected_categories"])
+        )
+        .select("person_key")
+    )
     children = (
         hukou.filter(
             (pl.col("status") == "正常")
@@ -259,6 +263,7 @@ def child_unsupported(ctx: Context) -> pl.DataFrame:
         )
         .filter(pl.col("father").is_not_null() & pl.col("mother").is_not_null())
         .select("person_key", "father", "mother")
+        .collect()
     )
     facts = _parent_facts(ctx, spec)
     for parent in ("father", "mother"):
