@@ -265,7 +265,7 @@ def medical_totals(
             medical.shares(medical.copies(con, changed, earlier)),
             medical.shares(medical.copies(con, changed, period)),
             medical.days_leaving(con, earlier, old[0], min(new[0], old[1])),
-            changed["settlement_id"],
+            changed,
             (old, new),
         )
     if keep:

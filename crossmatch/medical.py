@@ -122,29 +122,22 @@ def advance(
     before: pl.DataFrame,
     after: pl.DataFrame,
     leaving: pl.DataFrame,
-    changed: pl.Series,
+    changed: pl.DataFrame,
     windows: tuple[tuple[dt.date, dt.date], tuple[dt.date, dt.date]],
 ) -> pl.DataFrame:
     """This period's totals from the previous period's (`previous`, over the window
     `windows[0]`): the `changed` settlements' shares as they were (`before`, read up to the
     previous delivery) taken away where they counted, their shares now (`after`) added where
     they count (`windows[1]`), and the other settlements' shares on the days that left the
-    window (`leaving`: every share on those days as it was) taken away."""
-    (old_start, old_end), (new_start, new_end) = windows
-    ids = changed.to_frame("settlement_id")
-    parts = [
-        summed(in_window(before.join(ids, on="settlement_id", how="semi"), old_start, old_end), -1),
-        summed(in_window(after.join(ids, on="settlement_id", how="semi"), new_start, new_end)),
-        summed(
-            in_window(
-                leaving.join(ids, on="settlement_id", how="anti"),
-                old_start,
-                min(new_start, old_end),
-            ),
-            -1,
-        ),
+    window (`leaving`: every share on those days, and only those, as it was: `days_leaving`)
+    taken away. `changed`: the settlements' `settlement_id` (`changed_ids`)."""
+    old, new = windows
+    changed_shares = [  # as they were, where they counted; as they are, where they count
+        summed(in_window(before.join(changed, on="settlement_id", how="semi"), *old), -1),
+        summed(in_window(after.join(changed, on="settlement_id", how="semi"), *new)),
     ]
-    change = pl.concat([p.select(*TOTALS_SCHEMA) for p in parts])
+    left = summed(leaving.join(changed, on="settlement_id", how="anti"), -1)
+    change = pl.concat([frame.select(*TOTALS_SCHEMA) for frame in [*changed_shares, left]])
     return _tidy(_plus(previous, change.group_by("person_key").agg(pl.all().sum())))
 
 
