@@ -10,6 +10,7 @@ import polars as pl
 
 from doudi_core.config import Config
 from doudi_core.files import written_atomically
+from ingest import latest_names
 
 LEADS_FILE_COLUMNS = [
     "lead_id",
@@ -39,14 +40,7 @@ def identify(con: duckdb.DuckDBPyConnection, leads: pl.DataFrame, period: str) -
         numbers = con.sql(
             "SELECT person_key, id_number FROM vault.identities JOIN lead_keys USING (person_key)"
         ).pl()
-        names = con.sql(
-            """
-            SELECT person_key, source, name FROM vault.people JOIN lead_keys USING (person_key)
-            WHERE period <= ?
-            QUALIFY row_number() OVER (PARTITION BY person_key, source ORDER BY period DESC) = 1
-            """,
-            params=[period],
-        ).pl()
+        names = latest_names.names(con, "lead_keys", period)
     finally:
         con.unregister("lead_keys")
     rank = {s: i for i, s in enumerate(NAME_SOURCES)}

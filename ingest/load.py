@@ -12,6 +12,7 @@ import polars as pl
 
 from doudi_core.pseudonym import PseudonymCollision
 from doudi_core.warehouse import replace_rows, table_exists, transaction
+from ingest import latest_names
 from ingest.delivery import Delivery
 from sources.contract import Source
 
@@ -24,6 +25,8 @@ def load_delivery(con: duckdb.DuckDBPyConnection, delivery: Delivery) -> None:
             replace_rows(con, f"ingested.{name}", parts, {delivery.period_column: period})
         for name, frame in delivery.vault.items():  # people, quarantine, and any source's own
             replace_rows(con, f"vault.{name}", frame, {"period": period, "source": source})
+        if "people" in delivery.vault:  # a feedback workbook names nobody anew
+            latest_names.record(con, source, period, delivery.vault["people"])
         summary = delivery.vault["quarantine"].drop("raw_values")
         replace_rows(con, "ingested.quarantine", summary, {"period": period, "source": source})
         replace_rows(
@@ -97,8 +100,8 @@ def clear_period(con: duckdb.DuckDBPyConnection, source: Source, period: str) ->
     for table in source.tables:
         if table_exists(con, "ingested", table):
             con.execute(f"DELETE FROM ingested.{table} WHERE {source.period_column} = ?", [period])
+    latest_names.forget(con, source.name, period)
     for table in (
-        "vault.people",
         "vault.quarantine",
         "ingested.quarantine",
         "ingested.file_accounting",
