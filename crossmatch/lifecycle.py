@@ -105,7 +105,7 @@ def advance(
         .select(list(STATE_SCHEMA))
         .cast(STATE_SCHEMA)
     )
-    due = _due_dates(as_of, config, calendar)
+    due = due_dates(as_of, config, calendar)
     closed_now = dict(zip(closures["lead_id"], closures["result"], strict=True))
     hit_rows = {(r["rule_code"], r["person_key"]): r for r in hits.iter_rows(named=True)}
     rows: list[dict] = []
@@ -180,7 +180,7 @@ def _reraise(prev: dict, hit: dict, config: Config) -> bool:
     return bool(prev["left_condition"])
 
 
-def _due_dates(as_of: dt.date, config: Config, calendar: WorkCalendar) -> dict[bool, dt.date]:
+def due_dates(as_of: dt.date, config: Config, calendar: WorkCalendar) -> dict[bool, dt.date]:
     """Due date by "high priority?": the same for every lead raised in a period (and each costs
     a walk through the holiday calendar, so it is computed once, not once per lead)."""
     days = config.raw["due_dates"]

@@ -1,5 +1,6 @@
-"""What `doudi run` checks before it writes anything: the pseudonym key, the inbox, and that
-a published period is not overwritten by a run with fewer deliveries.
+"""What `doudi run` checks before it writes anything: the pseudonym key, the inbox, the
+holiday calendar its leads' due dates need, and that a published period is not overwritten
+by a run with fewer deliveries.
 
 Imports neither Dagster nor dbt: a refusal comes at once, before the runner loads.
 """
@@ -13,7 +14,10 @@ from pathlib import Path
 
 import duckdb
 
+from crossmatch.lifecycle import due_dates
+from crossmatch.workdays import UnknownCalendarYear, WorkCalendar
 from doudi_core.config import load_config
+from doudi_core.period import as_of
 from doudi_core.pseudonym import PseudonymKeyError, load_key
 from ingest.arrivals import delivered_sources
 from sources import SOURCES
@@ -58,6 +62,22 @@ def check_inbox(inbox: Path, periods: list[str]) -> None:
                 f"{period}: {folder} delivers no source (no files in any of "
                 f"{', '.join(SOURCES)}; feedback alone is no delivery)"
             )
+    if problems:
+        raise Refused(problems)
+
+
+def check_calendar(periods: list[str]) -> None:
+    """Each period's due dates fall in years whose holidays are known. A December's fall in
+    the next January: without that year's schedule the run would stop at the leads, after
+    the whole ingest, so it is refused here instead."""
+    config = load_config()
+    calendar = WorkCalendar.from_config(config.raw.get("calendar", {}))
+    problems = []
+    for period in periods:
+        try:
+            due_dates(as_of(period), config, calendar)
+        except UnknownCalendarYear as error:
+            problems.append(f"{period}: leads' due dates: {error}")
     if problems:
         raise Refused(problems)
 

@@ -110,6 +110,34 @@ def test_every_month_of_a_backfill_is_checked_before_any_runs(tmp_path, capsys):
     assert not out.exists()
 
 
+def test_a_december_without_next_years_holidays_is_refused_before_anything_is_written(
+    tmp_path, capsys, monkeypatch
+):
+    """rules.md: due "`as_of` plus **15 working days** (statutory holidays and make-up working
+    days of the People's Republic of China observed)". 2026-12's fall in January 2027, a year
+    the pinned chinese-calendar (1.11.0) does not know: the run is refused at once, naming
+    what to add, not stopped at the leads after the ingest."""
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    (inbox / "2026-12" / "hukou").mkdir(parents=True)
+    (inbox / "2026-12" / "hukou" / "a.csv").write_text("x")
+    status, printed = _doudi(
+        capsys, "run", "--period", "2026-12", "--inbox", str(inbox), "--out", str(out)
+    )
+    assert status == 2
+    assert "2026-12: leads' due dates: no holiday schedule for 2027" in printed
+    assert "[calendar.2027]" in printed and "Traceback" not in printed
+    assert not out.exists()
+    preflight.check_calendar(["2026-11"])  # November's fall in December: known
+    shipped = Path(__file__).parents[1] / "config" / "doudi.toml"
+    config = tmp_path / "doudi.toml"
+    config.write_text(
+        shipped.read_text(encoding="utf-8") + '\n[calendar.2027]\nholidays = ["2027-01-01"]\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("DOUDI_CONFIG", str(config))
+    preflight.check_calendar(["2026-12"])  # the year's schedule given: no refusal
+
+
 def test_no_pseudonym_key_is_refused_before_anything_is_written(tmp_path, capsys, monkeypatch):
     monkeypatch.delenv(pseudonym.KEY_ENV)
     monkeypatch.delenv(pseudonym.KEY_FILE_ENV, raising=False)
