@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import dagster as dg
@@ -67,10 +68,44 @@ def test_the_monthly_schedule_runs_the_previous_month_at_six_in_shanghai():
     shanghai = ZoneInfo("Asia/Shanghai")
     assert _scheduled_partition(dt.datetime(2026, 11, 5, 6, tzinfo=shanghai)) == "2026-10"
     # January runs December of the year before
-    assert _scheduled_partition(dt.datetime(2027, 1, 5, 6, tzinfo=shanghai)) == "2026-12"
+    assert _scheduled_partition(dt.datetime(2026, 1, 5, 6, tzinfo=shanghai)) == "2025-12"
 
 
 def test_the_schedules_month_is_shanghais_not_utcs():
     """2026-11-30 22:00 UTC is already 1 December in Shanghai: the month before is November."""
     moment = dt.datetime(2026, 11, 30, 22, tzinfo=dt.UTC)
     assert _scheduled_partition(moment) == "2026-11"
+
+
+def test_a_december_without_next_years_holidays_is_skipped_with_what_to_add(tmp_path, monkeypatch):
+    """rules.md: due dates count working days "(statutory holidays and make-up working days of
+    the People's Republic of China observed)"; December 2026's fall in 2027, which the pinned
+    chinese-calendar does not know. The schedule and the sensor skip it, saying what to add,
+    instead of starting a run that stops after its ingest; the sensor starts it once the year
+    is configured."""
+    shanghai = ZoneInfo("Asia/Shanghai")
+    schedule = defs.resolve_schedule_def("monthly_schedule")
+    context = dg.build_schedule_context(
+        scheduled_execution_time=dt.datetime(2027, 1, 5, 6, tzinfo=shanghai),
+        repository_def=defs.get_repository_def(),
+    )
+    tick = schedule.evaluate_tick(context)
+    assert not tick.run_requests
+    assert "2026-12" in tick.skip_message and "[calendar.2027]" in tick.skip_message
+
+    monkeypatch.setenv("DOUDI_INBOX", str(tmp_path))
+    for source in ("hukou", "medical", "disability", "lowincome"):
+        (tmp_path / "2026-12" / source).mkdir(parents=True)
+        (tmp_path / "2026-12" / source / "a.csv").write_text("x")
+    skipped = _tick()
+    assert skipped.run_requests == [] and "[calendar.2027]" in skipped.skip_message
+
+    shipped = Path(__file__).parents[1] / "config" / "doudi.toml"
+    config = tmp_path / "doudi.toml"
+    config.write_text(
+        shipped.read_text(encoding="utf-8") + '\n[calendar.2027]\nholidays = ["2027-01-01"]\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("DOUDI_CONFIG", str(config))
+    started = _tick(skipped.cursor)
+    assert [r.partition_key for r in started.run_requests] == ["2026-12"]
