@@ -101,38 +101,41 @@ def _undo(con: duckdb.DuckDBPyConnection, source: str, period: str) -> None:
         [source, period],
     )
     con.execute(f"DELETE FROM {LATEST} WHERE source = ? AND since = ?", [source, period])
-    con.execute(
-        f"""
-        INSERT INTO {LATEST}
-        SELECT source, person_key, name, period FROM vault.people SEMI JOIN made USING (person_key)
-        WHERE source = ? AND period < ?
-        QUALIFY row_number() OVER (PARTITION BY person_key ORDER BY period DESC) = 1
-        """,
-        [source, period],
-    )
+    _put_back(con, source, before=period, persons="made")
     con.execute("DROP TABLE made")
 
 
 def _rebuild(con: duckdb.DuckDBPyConnection, source: str) -> None:
     con.execute(f"DELETE FROM {LATEST} WHERE source = ?", [source])
-    con.execute(
-        f"INSERT INTO {LATEST} {_LATEST_OF_PEOPLE} WHERE source = ? {_PER_PERSON}", [source]
-    )
+    _put_back(con, source)
     latest = con.sql(
         "SELECT max(period) FROM vault.people WHERE source = ?", params=[source]
     ).fetchall()[0][0]
     _set_as_of(con, source, latest)
 
 
+def _put_back(
+    con: duckdb.DuckDBPyConnection, source: str, before: str = "9999-12", persons: str = ""
+) -> None:
+    """Each person's latest name from `source` in `vault.people` before period `before`, for
+    the persons of table `persons` (everyone when none is named)."""
+    among = f"SEMI JOIN {persons} USING (person_key)" if persons else ""
+    con.execute(
+        f"""
+        INSERT INTO {LATEST}
+        SELECT source, person_key, name, period FROM vault.people {among}
+        WHERE source = ? AND period < ?
+        QUALIFY row_number() OVER (PARTITION BY person_key ORDER BY period DESC) = 1
+        """,
+        [source, before],
+    )
+
+
 def _build(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"CREATE TABLE {LATEST} ({_COLUMNS})")
     con.execute(f"CREATE TABLE {AS_OF} (source VARCHAR, period VARCHAR)")
-    con.execute(f"INSERT INTO {LATEST} {_LATEST_OF_PEOPLE} {_PER_PERSON}")
-    con.execute(f"INSERT INTO {AS_OF} SELECT source, max(period) FROM vault.people GROUP BY source")
-
-
-_LATEST_OF_PEOPLE = "SELECT source, person_key, name, period FROM vault.people"
-_PER_PERSON = "QUALIFY row_number() OVER (PARTITION BY source, person_key ORDER BY period DESC) = 1"
+    for (source,) in con.sql("SELECT DISTINCT source FROM vault.people").fetchall():
+        _rebuild(con, source)
 
 
 def _as_of(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
