@@ -10,7 +10,7 @@ from doudi_core.period import shift
 from doudi_core.settings import Paths
 from ingest.arrivals import complete_periods
 from orchestration.partitions import periods
-from orchestration.preflight import Refused, check_calendar
+from orchestration.preflight import calendar_problems
 
 BUREAU_TIME_ZONE = "Asia/Shanghai"
 
@@ -35,9 +35,8 @@ def build_automation(job):
         context: dg.ScheduleEvaluationContext,
     ) -> dg.RunRequest | dg.SkipReason:
         period = period_before(context.scheduled_execution_time)
-        problem = _calendar_problem(period)
-        if problem:
-            return dg.SkipReason(problem)
+        if problems := calendar_problems([period]):
+            return dg.SkipReason(problems[0])
         return dg.RunRequest(partition_key=period, run_key=f"schedule:{period}")
 
     @dg.sensor(
@@ -54,10 +53,9 @@ def build_automation(job):
         for period, fingerprint in complete_periods(Paths.resolve().inbox).items():
             if period not in known or seen.get(period) == fingerprint:
                 continue
-            problem = _calendar_problem(period)
-            if problem:  # not marked seen: it starts once the configuration has the year
-                context.log.warning(problem)  # on the tick's log, beside other periods' runs
-                problems.append(problem)
+            if waiting := calendar_problems([period]):  # not marked seen: it starts once
+                context.log.warning(waiting[0])  # the year is configured; on the tick's log
+                problems += waiting
                 continue
             seen[period] = fingerprint
             requests.append(
@@ -70,14 +68,3 @@ def build_automation(job):
         )
 
     return monthly_schedule, inbox_sensor
-
-
-def _calendar_problem(period: str) -> str | None:
-    """Why the period cannot run yet (its due dates fall in a year without a holiday
-    schedule), shown on the tick in the Dagster UI instead of a run that fails after its
-    ingest; or None."""
-    try:
-        check_calendar([period])
-    except Refused as refused:
-        return refused.problems[0]
-    return None

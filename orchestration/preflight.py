@@ -67,9 +67,14 @@ def check_inbox(inbox: Path, periods: list[str]) -> None:
 
 
 def check_calendar(periods: list[str]) -> None:
-    """Each period's due dates fall in years whose holidays are known. A December's fall in
-    the next January: without that year's schedule the run would stop at the leads, after
-    the whole ingest, so it is refused here instead."""
+    if problems := calendar_problems(periods):
+        raise Refused(problems)
+
+
+def calendar_problems(periods: list[str]) -> list[str]:
+    """The periods whose due dates fall in a year without a holiday schedule, each with
+    what to add. A December's fall in the next January: without that year's schedule a run
+    would stop at the leads, after the whole ingest."""
     config = load_config()
     calendar = WorkCalendar.from_config(config.raw.get("calendar", {}))
     problems = []
@@ -78,8 +83,7 @@ def check_calendar(periods: list[str]) -> None:
             due_dates(as_of(period), config, calendar)
         except UnknownCalendarYear as error:
             problems.append(f"{period}: leads' due dates: {error}")
-    if problems:
-        raise Refused(problems)
+    return problems
 
 
 def wait_for_warehouse(warehouse: Path, patience_s: float = 300) -> None:

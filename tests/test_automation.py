@@ -2,7 +2,6 @@
 
 import datetime as dt
 import json
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import dagster as dg
@@ -49,13 +48,17 @@ def test_folders_that_are_not_periods_are_ignored(tmp_path, monkeypatch):
     assert _tick().run_requests == []
 
 
-def _scheduled_partition(moment: dt.datetime) -> str:
+def _schedule_tick(moment: dt.datetime):
     """The schedule evaluated at `moment`, as the daemon would."""
     schedule = defs.resolve_schedule_def("monthly_schedule")
     context = dg.build_schedule_context(
         scheduled_execution_time=moment, repository_def=defs.get_repository_def()
     )
-    (request,) = schedule.evaluate_tick(context).run_requests
+    return schedule.evaluate_tick(context)
+
+
+def _scheduled_partition(moment: dt.datetime) -> str:
+    (request,) = _schedule_tick(moment).run_requests
     return request.partition_key
 
 
@@ -77,19 +80,15 @@ def test_the_schedules_month_is_shanghais_not_utcs():
     assert _scheduled_partition(moment) == "2026-11"
 
 
-def test_a_december_without_next_years_holidays_is_skipped_with_what_to_add(tmp_path, monkeypatch):
+def test_a_december_without_next_years_holidays_is_skipped_with_what_to_add(
+    tmp_path, monkeypatch, add_2027_holidays
+):
     """rules.md: due dates count working days "(statutory holidays and make-up working days of
     the People's Republic of China observed)"; December 2026's fall in 2027, which the pinned
     chinese-calendar does not know. The schedule and the sensor skip it, saying what to add,
     instead of starting a run that stops after its ingest; the sensor starts it once the year
     is configured."""
-    shanghai = ZoneInfo("Asia/Shanghai")
-    schedule = defs.resolve_schedule_def("monthly_schedule")
-    context = dg.build_schedule_context(
-        scheduled_execution_time=dt.datetime(2027, 1, 5, 6, tzinfo=shanghai),
-        repository_def=defs.get_repository_def(),
-    )
-    tick = schedule.evaluate_tick(context)
+    tick = _schedule_tick(dt.datetime(2027, 1, 5, 6, tzinfo=ZoneInfo("Asia/Shanghai")))
     assert not tick.run_requests
     assert "2026-12" in tick.skip_message and "[calendar.2027]" in tick.skip_message
 
@@ -100,12 +99,6 @@ def test_a_december_without_next_years_holidays_is_skipped_with_what_to_add(tmp_
     skipped = _tick()
     assert skipped.run_requests == [] and "[calendar.2027]" in skipped.skip_message
 
-    shipped = Path(__file__).parents[1] / "config" / "doudi.toml"
-    config = tmp_path / "doudi.toml"
-    config.write_text(
-        shipped.read_text(encoding="utf-8") + '\n[calendar.2027]\nholidays = ["2027-01-01"]\n',
-        encoding="utf-8",
-    )
-    monkeypatch.setenv("DOUDI_CONFIG", str(config))
+    add_2027_holidays()
     started = _tick(skipped.cursor)
     assert [r.partition_key for r in started.run_requests] == ["2026-12"]

@@ -111,7 +111,7 @@ def test_every_month_of_a_backfill_is_checked_before_any_runs(tmp_path, capsys):
 
 
 def test_a_december_without_next_years_holidays_is_refused_before_anything_is_written(
-    tmp_path, capsys, monkeypatch
+    tmp_path, capsys, add_2027_holidays
 ):
     """rules.md: due "`as_of` plus **15 working days** (statutory holidays and make-up working
     days of the People's Republic of China observed)". 2026-12's fall in January 2027, a year
@@ -128,13 +128,7 @@ def test_a_december_without_next_years_holidays_is_refused_before_anything_is_wr
     assert "[calendar.2027]" in printed and "Traceback" not in printed
     assert not out.exists()
     preflight.check_calendar(["2026-11"])  # November's fall in December: known
-    shipped = Path(__file__).parents[1] / "config" / "doudi.toml"
-    config = tmp_path / "doudi.toml"
-    config.write_text(
-        shipped.read_text(encoding="utf-8") + '\n[calendar.2027]\nholidays = ["2027-01-01"]\n',
-        encoding="utf-8",
-    )
-    monkeypatch.setenv("DOUDI_CONFIG", str(config))
+    add_2027_holidays()
     preflight.check_calendar(["2026-12"])  # the year's schedule given: no refusal
 
 
