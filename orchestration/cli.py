@@ -77,9 +77,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from orchestration import preflight
 
     try:  # before the runner's imports (seconds): a refusal comes at once
-        preflight.check_key()
-        preflight.check_inbox(paths.inbox, months)
-        preflight.check_calendar(months)
+        preflight.check_inputs(paths.inbox, months)
     except preflight.Refused as refused:
         for problem in refused.problems:
             print(f"doudi run: {problem}", file=sys.stderr)

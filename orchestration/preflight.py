@@ -37,19 +37,28 @@ class Refused(Exception):
         self.status = status
 
 
-def check_key() -> None:
+def check_inputs(inbox: Path, periods: list[str]) -> None:
+    """The pseudonym key, the inbox and the holiday calendar, every problem at once: an
+    operator fixes them in one go, not one a run."""
+    problems = key_problems() + inbox_problems(inbox, periods) + calendar_problems(periods)
+    if problems:
+        raise Refused(problems)
+
+
+def key_problems() -> list[str]:
     try:
         load_key(require_explicit=load_config().raw["pseudonym"]["require_explicit_key"])
     except PseudonymKeyError as error:
-        raise Refused([str(error)]) from error
+        return [str(error)]
+    return []
 
 
-def check_inbox(inbox: Path, periods: list[str]) -> None:
+def inbox_problems(inbox: Path, periods: list[str]) -> list[str]:
     """Every period's folder exists and delivers at least one source (feedback alone is none)."""
     if not inbox.is_dir():
-        raise Refused(
-            [f"the inbox {inbox} does not exist or is not a folder: check --inbox (or DOUDI_INBOX)"]
-        )
+        return [
+            f"the inbox {inbox} does not exist or is not a folder: check --inbox (or DOUDI_INBOX)"
+        ]
     problems = []
     for period in periods:
         folder = inbox / period
@@ -62,13 +71,7 @@ def check_inbox(inbox: Path, periods: list[str]) -> None:
                 f"{period}: {folder} delivers no source (no files in any of "
                 f"{', '.join(SOURCES)}; feedback alone is no delivery)"
             )
-    if problems:
-        raise Refused(problems)
-
-
-def check_calendar(periods: list[str]) -> None:
-    if problems := calendar_problems(periods):
-        raise Refused(problems)
+    return problems
 
 
 def calendar_problems(periods: list[str]) -> list[str]:

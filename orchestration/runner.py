@@ -58,8 +58,7 @@ def run_periods(
     unless `replace`. With `recompute`, nothing of an earlier month's work is reused.
     """
     try:
-        preflight.check_key()
-        preflight.check_inbox(paths.inbox, periods)
+        preflight.check_inputs(paths.inbox, periods)
         with run_lock(paths.out):
             preflight.wait_for_warehouse(paths.warehouse)
             preflight.check_published(paths.warehouse, paths.inbox, periods, replace)

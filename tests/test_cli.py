@@ -127,9 +127,9 @@ def test_a_december_without_next_years_holidays_is_refused_before_anything_is_wr
     assert "2026-12: leads' due dates: no holiday schedule for 2027" in printed
     assert "[calendar.2027]" in printed and "Traceback" not in printed
     assert not out.exists()
-    preflight.check_calendar(["2026-11"])  # November's fall in December: known
+    assert preflight.calendar_problems(["2026-11"]) == []  # November's fall in December: known
     add_2027_holidays()
-    preflight.check_calendar(["2026-12"])  # the year's schedule given: no refusal
+    assert preflight.calendar_problems(["2026-12"]) == []  # the year's schedule given
 
 
 def test_no_pseudonym_key_is_refused_before_anything_is_written(tmp_path, capsys, monkeypatch):
@@ -143,6 +143,26 @@ def test_no_pseudonym_key_is_refused_before_anything_is_written(tmp_path, capsys
         capsys, "run", "--period", "2026-10", "--inbox", str(inbox), "--out", str(out)
     )
     assert status == 2 and "no pseudonym key" in printed
+    assert not out.exists()
+
+
+def test_every_problem_before_the_run_is_named_at_once(tmp_path, capsys, monkeypatch):
+    """A failure prints what to fix: no key, a month's folder missing and a December without
+    next year's holidays are three lines of one refusal, not three refused runs in turn."""
+    monkeypatch.delenv(pseudonym.KEY_ENV)
+    monkeypatch.delenv(pseudonym.KEY_FILE_ENV, raising=False)
+    monkeypatch.chdir(tmp_path)  # no development key file here
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    (inbox / "2026-12" / "hukou").mkdir(parents=True)
+    (inbox / "2026-12" / "hukou" / "a.csv").write_text("x")
+    args = ["--period", "2026-11", "--through", "2026-12", "--inbox", str(inbox)]
+    status, printed = _doudi(capsys, "run", *args, "--out", str(out))
+    assert status == 2 and "Traceback" not in printed
+    lines = [line for line in printed.splitlines() if line.startswith("doudi run: ")]
+    assert len(lines) == 3, printed
+    assert "no pseudonym key" in lines[0]
+    assert lines[1].startswith("doudi run: 2026-11: no folder")
+    assert "2026-12: leads' due dates: no holiday schedule for 2027" in lines[2]
     assert not out.exists()
 
 
