@@ -132,13 +132,16 @@ def test_a_december_without_next_years_holidays_is_refused_before_anything_is_wr
     assert preflight.calendar_problems(["2026-12"]) == []  # the year's schedule given
 
 
-def test_no_pseudonym_key_is_refused_before_anything_is_written(tmp_path, capsys, monkeypatch):
+def _without_key(monkeypatch, folder: Path) -> None:
+    """No key in the environment, and no development key file in `folder`, made the cwd."""
     monkeypatch.delenv(pseudonym.KEY_ENV)
     monkeypatch.delenv(pseudonym.KEY_FILE_ENV, raising=False)
-    monkeypatch.chdir(tmp_path)  # no development key file here
-    inbox, out = tmp_path / "inbox", tmp_path / "out"
-    (inbox / "2026-10" / "hukou").mkdir(parents=True)
-    (inbox / "2026-10" / "hukou" / "a.csv").write_text("x")
+    monkeypatch.chdir(folder)
+
+
+def test_no_pseudonym_key_is_refused_before_anything_is_written(tmp_path, capsys, monkeypatch):
+    _without_key(monkeypatch, tmp_path)
+    inbox, out = _inbox(tmp_path / "inbox", "2026-10", ["hukou"]), tmp_path / "out"
     status, printed = _doudi(
         capsys, "run", "--period", "2026-10", "--inbox", str(inbox), "--out", str(out)
     )
@@ -149,12 +152,8 @@ def test_no_pseudonym_key_is_refused_before_anything_is_written(tmp_path, capsys
 def test_every_problem_before_the_run_is_named_at_once(tmp_path, capsys, monkeypatch):
     """A failure prints what to fix: no key, a month's folder missing and a December without
     next year's holidays are three lines of one refusal, not three refused runs in turn."""
-    monkeypatch.delenv(pseudonym.KEY_ENV)
-    monkeypatch.delenv(pseudonym.KEY_FILE_ENV, raising=False)
-    monkeypatch.chdir(tmp_path)  # no development key file here
-    inbox, out = tmp_path / "inbox", tmp_path / "out"
-    (inbox / "2026-12" / "hukou").mkdir(parents=True)
-    (inbox / "2026-12" / "hukou" / "a.csv").write_text("x")
+    _without_key(monkeypatch, tmp_path)
+    inbox, out = _inbox(tmp_path / "inbox", "2026-12", ["hukou"]), tmp_path / "out"
     args = ["--period", "2026-11", "--through", "2026-12", "--inbox", str(inbox)]
     status, printed = _doudi(capsys, "run", *args, "--out", str(out))
     assert status == 2 and "Traceback" not in printed
