@@ -2,7 +2,7 @@
 
 import pytest
 
-from benchmarks.bench import OUTPUT_STEPS, outputs_and_rest
+from benchmarks.bench import OUTPUT_STEPS, median_outputs_and_rest, outputs_and_rest
 
 
 def test_the_output_steps_and_the_time_outside_every_step():
@@ -20,6 +20,20 @@ def test_the_output_steps_and_the_time_outside_every_step():
     outputs, outside = outputs_and_rest(52.0, stages)
     assert outputs == pytest.approx(7.5 + 5.0 + 6.0)
     assert outside == pytest.approx(52.0 - (20.0 + 10.0 + 7.5 + 5.0 + 6.0))
+
+
+def test_the_medians_are_each_runs_own():
+    """A slow run is set against its own steps: run b spent 8 s outside its steps, a and c 5
+    and 4, so the median is 5. Taken from the stages' medians (44 + 2 against the median
+    run's 50 s) it would be 4."""
+    runs = [  # (seconds, peak MiB, stages)
+        (50.0, 0, {"hukou": 40.0, "rosters": 5.0}),
+        (60.0, 0, {"hukou": 50.0, "rosters": 2.0}),
+        (48.0, 0, {"hukou": 44.0, "rosters": 0.0}),
+    ]
+    outputs, outside = median_outputs_and_rest(runs)
+    assert outputs == pytest.approx(2.0)  # the rosters: 5, 2, 0
+    assert outside == pytest.approx(5.0)
 
 
 def test_the_output_steps_are_the_runs_step_names():
