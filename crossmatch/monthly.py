@@ -52,7 +52,7 @@ def cross_match(connect: Connect, period: str, config: Config, reuse: bool = Tru
     """Hits, then the period's lead states saved, then the leads file's rows (not written:
     where it goes is the caller's). Raises UnknownCalendarYear when a due date falls in a
     year no holiday schedule covers."""
-    calendar = WorkCalendar.from_config(config.raw.get("calendar", {}))
+    calendar = WorkCalendar.of(config)
     evaluation = period_hits(connect, period, config, reuse=reuse)
     with connect() as con:
         states = lifecycle.advance(

@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import chinese_calendar
+
+if TYPE_CHECKING:
+    from doudi_core.config import Config
 
 
 class UnknownCalendarYear(RuntimeError):
@@ -22,7 +26,14 @@ class WorkCalendar:
     extra: dict[int, tuple[frozenset[dt.date], frozenset[dt.date]]] = field(default_factory=dict)
 
     @classmethod
+    def of(cls, config: Config) -> WorkCalendar:
+        """The bureau's calendar: chinese-calendar's years and the configuration's own
+        (the run, its workbooks and the checks before it must count the same days)."""
+        return cls.from_config(config.raw.get("calendar", {}))
+
+    @classmethod
     def from_config(cls, table: dict) -> WorkCalendar:
+        """From [calendar.YYYY] tables: {year: {"holidays": [...], "workdays": [...]}}."""
         extra = {}
         for year, spec in table.items():
             holidays = frozenset(dt.date.fromisoformat(d) for d in spec.get("holidays", []))

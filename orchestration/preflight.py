@@ -79,7 +79,7 @@ def calendar_problems(periods: list[str]) -> list[str]:
     what to add. A December's fall in the next January: without that year's schedule a run
     would stop at the leads, after the whole ingest."""
     config = load_config()
-    calendar = WorkCalendar.from_config(config.raw.get("calendar", {}))
+    calendar = WorkCalendar.of(config)
     problems = []
     for period in periods:
         try:

@@ -215,7 +215,7 @@ def test_a_deceased_housemate_leaves_an_elderly_person_living_alone():
 def test_the_lead_raised_on_the_funeral_record_keeps_its_number_when_the_register_catches_up():
     """Issue 25: "A lead raised on the funeral record keeps its 线索编号 when the register
     catches up next month (same situation)"."""
-    calendar = WorkCalendar.from_config(CONFIG.raw.get("calendar", {}))
+    calendar = WorkCalendar.of(CONFIG)
     no_closures = pl.DataFrame(schema={"lead_id": pl.String, "result": pl.String})
     member = [{"person_key": 1, "household_id": "A"}]
     record = [{"person_key": 1, "death_date": dt.date(2026, 9, 3)}]

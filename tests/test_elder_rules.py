@@ -346,7 +346,7 @@ def test_without_a_delivery_of_its_own_only_the_visit_rule_is_skipped():
 
 def test_a_skipped_rules_open_lead_is_carried_unchanged_and_still_listed():
     """rules.md: "its open leads carried unchanged"."""
-    calendar = WorkCalendar.from_config(CONFIG.raw.get("calendar", {}))
+    calendar = WorkCalendar.of(CONFIG)
     hit = pl.DataFrame(
         {
             "rule_code": ["ELDER_VISIT_OVERDUE"],

@@ -155,7 +155,7 @@ def export_period(
     rules = tuple(config.rule(code)["name"] for code in config.rule_codes)  # catalogue order
     checks = tuple(config.rule(code)["check"] for code in config.rule_codes)
     marks = config.raw["workbooks"]
-    calendar = WorkCalendar.from_config(config.raw.get("calendar", {}))
+    calendar = WorkCalendar.of(config)
     due_soon = calendar.add_working_days(as_of, marks["due_soon_working_days"])
     verify = as_of + dt.timedelta(days=marks["return_window_days"])
     jobs = []
